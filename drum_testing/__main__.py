@@ -1,0 +1,7 @@
+"""``python -m drum_testing server ...``"""
+
+from __future__ import annotations
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,112 @@
+"""``StdoutFlusher``: what a model prints reaches stdout soon, also under steady traffic.
+
+When stdout is a file or a pipe (a container's log, ``DrumServerRun``'s log file), Python
+buffers it in blocks, so a model's ``print`` can sit unseen for a long time. Servers call
+:meth:`StdoutFlusher.mark_activity` after each request; a daemon thread flushes within one
+interval of any activity.
+
+DRUM's flusher flushes only after an idle gap, so under constant load it never flushes.
+Ours flushes on the first tick after activity, whether or not requests keep coming, and
+does nothing while idle.
+
+::
+
+    flusher = StdoutFlusher(interval=0.5)
+    flusher.start()
+    ...                      # after every request:
+    flusher.mark_activity()
+    ...
+    flusher.stop()           # one final flush; safe from any thread, safe to call twice
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+
+class StdoutFlusher:
+    """Flushes ``stream`` (``sys.stdout`` at flush time, by default) after activity."""
+
+    def __init__(
+        self,
+        interval: float = 0.5,
+        *,
+        stream: TextIO | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if interval <= 0:
+            raise ValueError(f"interval must be positive, got {interval}")
+        self.interval = interval
+        self._stream = stream
+        self._clock = clock
+        self._pending = False
+        self._last_activity: float | None = None
+        self._stopped = threading.Event()
+        self._start_lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self.flush_count = 0
+        """How many flushes have run."""
+        self.ticks = 0
+        """How many beats the thread has had; lets a test see time pass without a clock."""
+        self.thread = threading.Thread(target=self._run, name="StdoutFlusher", daemon=True)
+
+    @property
+    def last_activity(self) -> float | None:
+        """The clock's reading at the last :meth:`mark_activity`, or None."""
+        return self._last_activity
+
+    @property
+    def running(self) -> bool:
+        return self.thread.is_alive() and not self._stopped.is_set()
+
+    def start(self) -> bool:
+        """Start the thread. Returns False, and starts nothing, if it was started before."""
+        with self._start_lock:
+            if self.thread.ident is not None or self._stopped.is_set():
+                return False
+            self.thread.start()
+            return True
+
+    def mark_activity(self) -> None:
+        """Note that a request finished: output may be waiting. Cheap; called per request."""
+        self._last_activity = self._clock()
+        self._pending = True
+
+    def stop(self, timeout: float | None = 5.0) -> None:
+        """Stop the thread after one final flush. Idempotent; callable from any thread."""
+        self._stopped.set()
+        if self.thread.ident is not None and self.thread is not threading.current_thread():
+            self.thread.join(timeout)
+        self.flush()
+
+    def flush(self) -> None:
+        """Flush now, whatever the activity. Errors of a closed stream are ignored."""
+        with self._flush_lock:
+            self._pending = False
+            stream = self._stream or sys.stdout
+            # A closed or broken stream has nothing left to save.
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+            self.flush_count += 1
+
+    def tick(self) -> bool:
+        """One beat of the thread: flush if there was activity since the last flush.
+
+        Whether requests are still coming does not matter, so steady traffic cannot hold
+        output back. Returns whether it flushed.
+        """
+        if not self._pending:
+            return False
+        self.flush()
+        return True
+
+    def _run(self) -> None:
+        # wait() returns True once stop() is called; until then, one tick per interval.
+        while not self._stopped.wait(self.interval):
+            self.ticks += 1
+            self.tick()

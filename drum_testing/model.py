@@ -1,0 +1,239 @@
+"""Loading a model folder and calling its hooks.
+
+A folder holds ``custom.py`` with any of DRUM's hooks (``init``, ``load_model``,
+``read_input_data``, ``transform``, ``score``, ``post_process``, ``score_unstructured``,
+``chat``) and, optionally, a pickled model and ``model-metadata.yaml``. :class:`Model`
+loads it once and exposes one method per kind of request; it knows nothing of HTTP.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import pickle
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ModelLoadError
+from .settings import Settings, TargetType
+
+CUSTOM_FILE = "custom.py"
+METADATA_FILE = "model-metadata.yaml"
+ARTIFACT_SUFFIXES = (".pkl",)
+HOOK_NAMES = (
+    "init",
+    "load_model",
+    "read_input_data",
+    "transform",
+    "score",
+    "post_process",
+    "score_unstructured",
+    "chat",
+)
+PREDICTIONS_COLUMN = "Predictions"
+
+
+class ModelOutputError(Exception):
+    """The model's hooks returned something we cannot serve; the model's fault, a 500."""
+
+
+def find_artifacts(code_dir: Path) -> list[Path]:
+    return sorted(p for p in code_dir.iterdir() if p.suffix in ARTIFACT_SUFFIXES and p.is_file())
+
+
+def check_code_dir(code_dir: Path) -> None:
+    """Fail early, with a one-line reason, on a folder that cannot hold a model."""
+    if not code_dir.is_dir():
+        raise ModelLoadError(f"--code-dir {code_dir} is not a directory")
+    if not (code_dir / CUSTOM_FILE).is_file() and not find_artifacts(code_dir):
+        raise ModelLoadError(
+            f"--code-dir {code_dir} has neither {CUSTOM_FILE} nor a model artifact "
+            f"({', '.join(ARTIFACT_SUFFIXES)})"
+        )
+
+
+def _import_custom(code_dir: Path) -> ModuleType | None:
+    path = code_dir / CUSTOM_FILE
+    if not path.is_file():
+        return None
+    # The model's own imports (helpers beside custom.py) must resolve, as under DRUM.
+    if str(code_dir) not in sys.path:
+        sys.path.insert(0, str(code_dir))
+    spec = importlib.util.spec_from_file_location("custom", path)
+    if spec is None or spec.loader is None:
+        raise ModelLoadError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["custom"] = module
+    spec.loader.exec_module(module)  # The model's import errors propagate with their traceback.
+    return module
+
+
+def _takes_kwargs(function: Callable[..., Any]) -> bool:
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+
+
+def _read_metadata(code_dir: Path) -> dict[str, Any]:
+    path = code_dir / METADATA_FILE
+    if not path.is_file():
+        return {}
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ModelLoadError(f"{path} is not valid YAML: {exc}") from exc
+    return loaded if isinstance(loaded, dict) else {}
+
+
+@dataclass
+class Model:
+    """A loaded model folder. Build it with :meth:`load`."""
+
+    settings: Settings
+    hooks: Mapping[str, Callable[..., Any]]
+    model: Any
+    metadata: dict[str, Any] = field(default_factory=dict)
+    _score_kwargs: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, settings: Settings) -> Model:
+        """Import ``custom.py``, run ``init`` and ``load_model`` (or unpickle the artifact).
+
+        Errors raised by the model's own code propagate unchanged, traceback and all, so
+        the caller can show them; a folder that cannot hold a model raises ModelLoadError.
+        """
+        code_dir = settings.code_dir
+        check_code_dir(code_dir)
+        module = _import_custom(code_dir)
+        hooks = {
+            name: getattr(module, name)
+            for name in HOOK_NAMES
+            if module is not None and callable(getattr(module, name, None))
+        }
+        if "init" in hooks:
+            hooks["init"](code_dir=str(code_dir))
+        if "load_model" in hooks:
+            model = hooks["load_model"](str(code_dir))
+        else:
+            artifacts = find_artifacts(code_dir)
+            if len(artifacts) > 1:
+                names = ", ".join(p.name for p in artifacts)
+                raise ModelLoadError(f"{code_dir} holds several artifacts ({names}); keep one")
+            model = pickle.loads(artifacts[0].read_bytes()) if artifacts else None
+        loaded = cls(settings, hooks, model, _read_metadata(code_dir))
+        loaded._check_scoring()
+        if "score" in hooks and _takes_kwargs(hooks["score"]):
+            # DRUM hands the labels to score(); a hook without **kwargs gets none.
+            labels = {
+                "positive_class_label": settings.positive_class_label,
+                "negative_class_label": settings.negative_class_label,
+                "class_labels": list(settings.class_labels) if settings.class_labels else None,
+            }
+            loaded._score_kwargs = {k: v for k, v in labels.items() if v is not None}
+        return loaded
+
+    def _check_scoring(self) -> None:
+        target = self.settings.target_type
+        if target is TargetType.UNSTRUCTURED:
+            if "score_unstructured" not in self.hooks:
+                raise ModelLoadError("an unstructured model needs a score_unstructured hook")
+        elif target is not TargetType.TRANSFORM and "score" not in self.hooks:
+            method = "predict_proba" if target.is_classification else "predict"
+            if not callable(getattr(self.model, method, None)):
+                raise ModelLoadError(
+                    f"a {target.value} model needs a score hook in {CUSTOM_FILE} "
+                    f"or a model artifact with a {method}() method"
+                )
+
+    @property
+    def supports_chat(self) -> bool:
+        return "chat" in self.hooks
+
+    @property
+    def reads_own_input(self) -> bool:
+        return "read_input_data" in self.hooks
+
+    def read_input(self, data: bytes) -> pd.DataFrame:
+        """Run the model's ``read_input_data`` hook on the raw payload."""
+        frame = self.hooks["read_input_data"](data)
+        if not isinstance(frame, pd.DataFrame):
+            raise ModelOutputError(
+                f"read_input_data returned {type(frame).__name__}, expected a DataFrame"
+            )
+        return frame
+
+    def predict(self, data: pd.DataFrame) -> list[Any]:
+        """Score a frame; the answer is one JSON-ready item per row."""
+        if "transform" in self.hooks:
+            data = self.hooks["transform"](data, self.model)
+        if "score" in self.hooks:
+            predictions = self.hooks["score"](data, self.model, **self._score_kwargs)
+        else:
+            predictions = self._score_artifact(data)
+        if "post_process" in self.hooks:
+            predictions = self.hooks["post_process"](predictions, self.model)
+        return self._to_rows(predictions, len(data))
+
+    def _score_artifact(self, data: pd.DataFrame) -> pd.DataFrame:
+        if self.settings.target_type.is_classification:
+            probabilities = np.asarray(self.model.predict_proba(data))
+            labels = list(self.settings.labels or ())
+            frame: pd.DataFrame = pd.DataFrame(probabilities, columns=labels)
+            return frame
+        values = np.asarray(self.model.predict(data)).ravel()
+        frame = pd.DataFrame({PREDICTIONS_COLUMN: values})
+        return frame
+
+    def _to_rows(self, predictions: Any, expected_rows: int) -> list[Any]:
+        if not isinstance(predictions, pd.DataFrame):
+            raise ModelOutputError(
+                f"score returned {type(predictions).__name__}, expected a pandas DataFrame"
+            )
+        if len(predictions) != expected_rows:
+            raise ModelOutputError(
+                f"score returned {len(predictions)} rows for {expected_rows} input rows"
+            )
+        target = self.settings.target_type
+        if target.is_classification:
+            labels = list(self.settings.labels or ())
+            columns = [str(c) for c in predictions.columns]
+            if sorted(columns) != sorted(labels):
+                raise ModelOutputError(
+                    f"score returned columns {columns}, expected the class labels {labels}"
+                )
+            values = predictions.to_numpy(dtype=float)
+            if not np.allclose(values.sum(axis=1), 1.0, atol=1e-3):
+                raise ModelOutputError("score returned probabilities whose rows do not sum to 1")
+            return [dict(zip(columns, map(float, row), strict=True)) for row in values]
+        if PREDICTIONS_COLUMN in predictions.columns:
+            column = predictions[PREDICTIONS_COLUMN]
+        elif predictions.shape[1] == 1:
+            column = predictions.iloc[:, 0]
+        else:
+            raise ModelOutputError(
+                f"score returned columns {list(predictions.columns)}; "
+                f"a {target.value} model returns one column {PREDICTIONS_COLUMN!r}"
+            )
+        if target is TargetType.TEXT_GENERATION:
+            return [str(item) for item in column.tolist()]
+        try:
+            return [float(item) for item in column.tolist()]
+        except (TypeError, ValueError) as exc:
+            raise ModelOutputError(f"score returned non-numeric predictions: {exc}") from None
+
+    def score_unstructured(self, data: str | bytes, **kwargs: Any) -> Any:
+        return self.hooks["score_unstructured"](self.model, data, **kwargs)
+
+    def chat(self, params: dict[str, Any]) -> Any:
+        return self.hooks["chat"](params, self.model)

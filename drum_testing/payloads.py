@@ -1,0 +1,191 @@
+"""Decoding request bodies and encoding answers, with no web framework in sight.
+
+Structured input arrives as a multipart form field ``X`` (CSV, or Matrix Market when the
+file name ends in ``.mtx``) or as the raw body. Every way it can be wrong maps to a
+:class:`~drum_testing.errors.RequestError` with the status CONTRACT.md gives it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from email import policy
+from email.message import Message
+from email.parser import BytesParser
+from typing import Any
+
+import pandas as pd
+
+from .errors import RequestError
+
+CSV_MIMETYPES = frozenset({"text/csv", "text/plain", ""})
+"""Raw structured bodies we parse as CSV; ``""`` is a request without a content type."""
+MULTIPART = "multipart/form-data"
+SPARSE_SUFFIX = ".mtx"
+DEFAULT_CHARSET = "utf-8"
+
+
+@dataclass(frozen=True)
+class ContentType:
+    """A parsed ``Content-Type``: ``mimetype`` in lower case, ``charset`` when given."""
+
+    mimetype: str
+    charset: str | None
+    raw: str
+
+    @classmethod
+    def parse(cls, value: str | None) -> ContentType:
+        """Parse a header value with the standard library's MIME rules.
+
+        ::
+
+            >>> ContentType.parse("text/CSV; charset=latin-1").charset
+            'latin-1'
+        """
+        if not value or not value.strip():
+            return cls("", None, "")
+        message = Message()
+        message["content-type"] = value
+        charset = message.get_param("charset")
+        return cls(
+            message.get_content_type().lower(),
+            charset if isinstance(charset, str) and charset else None,
+            value,
+        )
+
+    @property
+    def is_text(self) -> bool:
+        """Text mimetypes and JSON reach ``score_unstructured`` as ``str``."""
+        return (
+            self.mimetype.startswith("text/")
+            or self.mimetype
+            in {
+                "application/json",
+                "application/x-www-form-urlencoded",
+            }
+            or self.mimetype.endswith("+json")
+        )
+
+
+@dataclass(frozen=True)
+class FormFile:
+    """One part of a multipart body."""
+
+    name: str
+    filename: str | None
+    content_type: ContentType
+    data: bytes
+
+
+def parse_multipart(body: bytes, content_type: ContentType) -> dict[str, FormFile]:
+    """Split a ``multipart/form-data`` body into its named parts.
+
+    A body that is not well-formed multipart (no boundary, no parts, no closing boundary)
+    is a 400: there is nothing we can read in it.
+    """
+    if not content_type.raw or "boundary=" not in content_type.raw.lower():
+        raise RequestError(400, "ERROR: multipart body without a boundary in its Content-Type")
+    head = f"Content-Type: {content_type.raw}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
+    message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
+    parts = message.get_payload() if message.is_multipart() else None
+    if not isinstance(parts, list) or not parts or message.defects:
+        raise RequestError(400, "ERROR: the multipart body is malformed and cannot be read")
+    files: dict[str, FormFile] = {}
+    for part in parts:
+        if not isinstance(part, Message):
+            continue
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        filename = part.get_filename()
+        data = part.get_payload(decode=True)
+        files[name] = FormFile(
+            name=name,
+            filename=filename,
+            content_type=ContentType.parse(part.get("content-type")),
+            data=data if isinstance(data, bytes) else b"",
+        )
+    return files
+
+
+def decode_text(data: bytes, charset: str | None) -> str:
+    """Decode ``data`` in ``charset`` (utf-8 when none is given); a mismatch is a 422."""
+    encoding = charset or DEFAULT_CHARSET
+    try:
+        return data.decode(encoding)
+    except LookupError:
+        raise RequestError(422, f"ERROR: unknown charset {encoding!r}") from None
+    except UnicodeDecodeError as exc:
+        raise RequestError(
+            422, f"ERROR: the body is not valid {encoding} text (byte {exc.start}: {exc.reason})"
+        ) from None
+
+
+def read_csv(data: bytes, charset: str | None) -> pd.DataFrame:
+    """Parse CSV bytes into a DataFrame; empty or unparseable CSV is a 422."""
+    text = decode_text(data, charset)
+    if not text.strip():
+        raise RequestError(422, "ERROR: no data: the CSV is empty")
+    try:
+        frame = pd.read_csv(io.StringIO(text))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RequestError(422, f"ERROR: the CSV cannot be parsed: {first_line}") from None
+    if frame.shape[1] == 0:
+        raise RequestError(422, "ERROR: no data: the CSV has no columns")
+    return frame
+
+
+def read_sparse(data: bytes, column_names: bytes | None) -> pd.DataFrame:
+    """Parse a Matrix Market body into a sparse DataFrame (a 422 when it does not parse)."""
+    from scipy.io import mmread  # scipy is imported only by the sparse path.
+    from scipy.sparse import csr_matrix
+
+    try:
+        matrix = csr_matrix(mmread(io.BytesIO(data)))
+    except Exception as exc:  # scipy raises ValueError, IndexError, ... on bad input
+        raise RequestError(422, f"ERROR: the Matrix Market data cannot be parsed: {exc}") from None
+    names: list[str] | None = None
+    if column_names:
+        names = [line for line in decode_text(column_names, None).splitlines() if line]
+        if len(names) != matrix.shape[1]:
+            raise RequestError(
+                422,
+                f"ERROR: X.colnames has {len(names)} names for {matrix.shape[1]} columns",
+            )
+    # pandas-stubs types the .sparse accessor on instances only.
+    from_spmatrix: Any = pd.DataFrame.sparse.from_spmatrix  # type: ignore[attr-defined]
+    frame: pd.DataFrame = from_spmatrix(matrix, columns=names)
+    return frame
+
+
+def json_default(value: Any) -> Any:
+    """Serialise what pandas and numpy hand us (numpy scalars, timestamps)."""
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def dumps(payload: Mapping[str, Any] | list[Any]) -> bytes:
+    """Encode a JSON answer. NaN and infinities become ``null`` rather than invalid JSON."""
+    try:
+        text = json.dumps(payload, default=json_default, allow_nan=False)
+    except ValueError:
+        text = json.dumps(_nan_to_none(payload), default=json_default)
+    return text.encode("utf-8")
+
+
+def _nan_to_none(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _nan_to_none(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_nan_to_none(item) for item in value]
+    return value

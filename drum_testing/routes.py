@@ -1,0 +1,250 @@
+"""The route table and what answers each route. Framework-free; the core dispatches here."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .errors import RequestError
+from .messages import Request, Response, json_response
+from .model import Model, ModelOutputError
+from .payloads import (
+    CSV_MIMETYPES,
+    MULTIPART,
+    SPARSE_SUFFIX,
+    decode_text,
+    dumps,
+    parse_multipart,
+    read_csv,
+    read_sparse,
+)
+from .settings import TargetType
+from .version import VERSION
+
+if TYPE_CHECKING:
+    from .core import PredictionCore
+
+GET = ("GET",)
+POST = ("POST",)
+
+ROUTES: Mapping[str, tuple[tuple[str, ...], str, bool]] = {
+    # path: (methods, handler, needs the model)
+    "/": (GET, "ping", False),
+    "/ping/": (GET, "ping", False),
+    "/ping": (GET, "ping", False),
+    "/health/": (GET, "health", True),
+    "/info/": (GET, "info", True),
+    "/capabilities/": (GET, "capabilities", True),
+    "/stats/": (GET, "stats", True),
+    "/predict/": (POST, "predict", True),
+    "/predictions/": (POST, "predict", True),
+    "/invocations": (POST, "predict", True),
+    "/transform/": (POST, "transform", True),
+    "/predictUnstructured/": (POST, "predict_unstructured", True),
+    "/predictionsUnstructured/": (POST, "predict_unstructured", True),
+    "/chat/completions": (POST, "chat", True),
+    "/v1/chat/completions": (POST, "chat", True),
+    "/models": (GET, "models", True),
+    "/v1/models": (GET, "models", True),
+}
+"""Every route, relative to ``URL_PREFIX``. Without a trailing slash only where DRUM has none."""
+
+OK = {"message": "OK"}
+LANGUAGE = "python"
+
+
+def to_jsonable(value: Any) -> Any:
+    """A chat answer or chunk as plain JSON data (dicts, or OpenAI-style objects)."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    for method in ("model_dump", "to_dict"):
+        if callable(getattr(value, method, None)):
+            return getattr(value, method)()
+    raise ModelOutputError(f"chat returned {type(value).__name__}, expected a dict or an object")
+
+
+def sse_stream(chunks: Iterable[Any]) -> Iterator[bytes]:
+    """Server-sent events of a streamed chat answer, closed by ``data: [DONE]``."""
+    for chunk in chunks:
+        yield b"data: " + dumps(to_jsonable(chunk)) + b"\n\n"
+    yield b"data: [DONE]\n\n"
+
+
+class Handlers:
+    """One method per handler name in :data:`ROUTES`."""
+
+    def __init__(self, core: PredictionCore) -> None:
+        self._core = core
+        self._settings = core.settings
+
+    @property
+    def _model(self) -> Model:
+        model = self._core.model
+        assert model is not None, "routes that need the model are not dispatched without one"
+        return model
+
+    def _require_target(self, request: Request, structured: bool) -> None:
+        target = self._settings.target_type
+        if target.is_structured != structured:
+            right = "/predict/" if target.is_structured else "/predictUnstructured/"
+            raise RequestError(
+                422,
+                f"ERROR: {request.path} does not serve {target.value} models; use {right}",
+            )
+
+    # --- liveness and metadata ------------------------------------------------------------
+    def ping(self, request: Request) -> Response:
+        return json_response(200, OK)
+
+    def health(self, request: Request) -> Response:
+        return json_response(200, OK)
+
+    def info(self, request: Request) -> Response:
+        settings = self._settings
+        payload: dict[str, Any] = {
+            "codeDir": str(settings.code_dir),
+            "drumServer": self._core.server_type,
+            "drumVersion": VERSION,
+            "language": LANGUAGE,
+            "modelMetadata": self._model.metadata,
+            "predictor": LANGUAGE,
+            "targetType": settings.target_type.value,
+        }
+        if settings.target_type is TargetType.BINARY:
+            payload["positiveClassLabel"] = settings.positive_class_label
+            payload["negativeClassLabel"] = settings.negative_class_label
+        elif settings.target_type is TargetType.MULTICLASS:
+            payload["classLabels"] = list(settings.class_labels or ())
+        return json_response(200, payload)
+
+    def capabilities(self, request: Request) -> Response:
+        model = self._model
+        formats = {"csv": True, "mtx": True, "arrow": model.reads_own_input}
+        return json_response(
+            200,
+            {
+                "supported_payload_formats": formats,
+                "supported_methods": {"chat": model.supports_chat},
+            },
+        )
+
+    def stats(self, request: Request) -> Response:
+        return json_response(200, self._core.stats.snapshot())
+
+    # --- scoring ----------------------------------------------------------------------------
+    def predict(self, request: Request) -> Response:
+        self._require_target(request, structured=True)
+        if self._settings.target_type is TargetType.TRANSFORM:
+            raise RequestError(422, "ERROR: a transform model is served at /transform/")
+        frame = self._structured_input(request)
+        if frame.shape[0] == 0:
+            raise RequestError(422, "ERROR: no data: the payload has no rows")
+        with self._core.stats.timing():
+            predictions = self._model.predict(frame)
+        return json_response(200, {"predictions": predictions})
+
+    def _structured_input(self, request: Request) -> pd.DataFrame:
+        model = self._model
+        content_type = request.content_type
+        if content_type.mimetype == MULTIPART:
+            files = parse_multipart(request.body, content_type)
+            field = files.get("X")
+            if field is None or not field.data:
+                raise RequestError(422, "ERROR: no data: send the payload in a form field named X")
+            if model.reads_own_input:
+                return model.read_input(field.data)
+            if (field.filename or "").endswith(SPARSE_SUFFIX):
+                names = files.get("X.colnames")
+                return read_sparse(field.data, names.data if names else None)
+            return read_csv(field.data, field.content_type.charset or content_type.charset)
+        if not request.body:
+            raise RequestError(422, "ERROR: no data: the request body is empty")
+        if model.reads_own_input:
+            return model.read_input(request.body)
+        if content_type.mimetype not in CSV_MIMETYPES:
+            raise RequestError(
+                422,
+                f"ERROR: this model does not take {content_type.mimetype} payloads; send CSV "
+                "(text/csv) or a multipart form field X, or add a read_input_data hook",
+            )
+        return read_csv(request.body, content_type.charset)
+
+    def transform(self, request: Request) -> Response:
+        raise RequestError(
+            422,
+            f"ERROR: /transform/ serves transform models; this is a "
+            f"{self._settings.target_type.value} model",
+        )
+
+    def predict_unstructured(self, request: Request) -> Response:
+        self._require_target(request, structured=False)
+        content_type = request.content_type
+        mimetype = content_type.mimetype or "text/plain"
+        charset = content_type.charset or "utf-8"
+        is_text = content_type.is_text or not content_type.mimetype
+        data: str | bytes = decode_text(request.body, charset) if is_text else request.body
+        with self._core.stats.timing():
+            result = self._model.score_unstructured(
+                data,
+                mimetype=mimetype,
+                charset=charset,
+                query=request.query,
+                headers=request.headers,
+            )
+        return unstructured_response(result)
+
+    # --- chat -------------------------------------------------------------------------------
+    def _require_chat(self) -> Model:
+        if not self._model.supports_chat:
+            raise RequestError(404, "ERROR: this model does not support chat (no chat hook)")
+        return self._model
+
+    def chat(self, request: Request) -> Response:
+        model = self._require_chat()
+        try:
+            params = json.loads(request.body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise RequestError(400, f"ERROR: the chat request is not valid JSON: {exc}") from None
+        if not isinstance(params, dict):
+            raise RequestError(400, "ERROR: the chat request must be a JSON object")
+        result = model.chat(params)
+        if isinstance(result, Iterator) and not isinstance(result, Mapping):
+            return Response(
+                200, [("Content-Type", "text/event-stream; charset=utf-8")], sse_stream(result)
+            )
+        return json_response(200, to_jsonable(result))
+
+    def models(self, request: Request) -> Response:
+        model = self._require_chat()
+        name = str(model.metadata.get("name") or "custom-model")
+        return json_response(
+            200, {"object": "list", "data": [{"id": name, "object": "model", "owned_by": "drum"}]}
+        )
+
+
+def unstructured_response(result: Any) -> Response:
+    """Encode ``score_unstructured``'s answer: ``data`` or ``(data, {mimetype, charset})``."""
+    meta: Mapping[str, Any] = {}
+    if isinstance(result, tuple):
+        if len(result) != 2 or not isinstance(result[1], (Mapping, type(None))):
+            raise ModelOutputError("score_unstructured returned a tuple other than (data, dict)")
+        result, meta = result[0], result[1] or {}
+    charset = meta.get("charset")
+    if result is None:
+        result = ""
+    if isinstance(result, str):
+        charset = charset or "utf-8"
+        body = result.encode(charset)
+        mimetype = meta.get("mimetype") or "text/plain"
+    elif isinstance(result, (bytes, bytearray)):
+        body = bytes(result)
+        mimetype = meta.get("mimetype") or "application/octet-stream"
+    else:
+        raise ModelOutputError(
+            f"score_unstructured returned {type(result).__name__}, expected str or bytes"
+        )
+    content_type = f"{mimetype}; charset={charset}" if charset else mimetype
+    return Response(200, [("Content-Type", content_type)], body)

@@ -1,0 +1,177 @@
+"""The frozen settings of one server, and the names of every environment variable we read.
+
+Settings are built once at start-up (``cli.py`` builds them from the command line and the
+environment) and then passed down; nothing below reads ``os.environ`` while serving.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# --- Environment variables: every name we read, in one place. --------------------------------
+SERVER_TYPE_ENV = "MLOPS_RUNTIME_PARAM_DRUM_SERVER_TYPE"
+"""Selects the server type, as a plain word or as DataRobot runtime-parameter JSON."""
+URL_PREFIX_ENV = "URL_PREFIX"
+"""Puts every route under a prefix."""
+MAX_BODY_BYTES_ENV = "DRUM_MAX_BODY_BYTES"
+"""The largest request body accepted; larger ones get 413."""
+
+DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024
+DEFAULT_FLUSH_INTERVAL = 0.5
+
+
+class SettingsError(ValueError):
+    """A setting is missing or invalid; the message says which and what is accepted."""
+
+
+class ServerType(str, enum.Enum):
+    """The server that runs the core. Switching it must change nothing a client sees."""
+
+    FLASK = "flask"
+    GUNICORN = "gunicorn"
+    FASTAPI = "fastapi"
+
+
+SERVER_TYPE_ALIASES: Mapping[str, ServerType] = {
+    "flask": ServerType.FLASK,
+    "werkzeug": ServerType.FLASK,
+    "gunicorn": ServerType.GUNICORN,
+    "fastapi": ServerType.FASTAPI,
+    "uvicorn": ServerType.FASTAPI,
+}
+"""Every accepted spelling of a server type (lower case)."""
+
+
+class TargetType(str, enum.Enum):
+    REGRESSION = "regression"
+    BINARY = "binary"
+    MULTICLASS = "multiclass"
+    ANOMALY = "anomaly"
+    UNSTRUCTURED = "unstructured"
+    TRANSFORM = "transform"
+    TEXT_GENERATION = "textgeneration"
+
+    @property
+    def is_structured(self) -> bool:
+        return self is not TargetType.UNSTRUCTURED
+
+    @property
+    def is_classification(self) -> bool:
+        return self in (TargetType.BINARY, TargetType.MULTICLASS)
+
+
+def parse_server_type(raw: str | None) -> ServerType:
+    """Parse the server type from :data:`SERVER_TYPE_ENV`'s value.
+
+    Both forms DataRobot uses are accepted, and unset (or empty) means Flask::
+
+        >>> parse_server_type("fastapi")
+        <ServerType.FASTAPI: 'fastapi'>
+        >>> parse_server_type('{"type": "string", "payload": "werkzeug"}')
+        <ServerType.FLASK: 'flask'>
+        >>> parse_server_type(None)
+        <ServerType.FLASK: 'flask'>
+    """
+    if raw is None or not raw.strip():
+        return ServerType.FLASK
+    word = raw.strip()
+    if word.startswith("{"):
+        try:
+            param = json.loads(word)
+        except json.JSONDecodeError as exc:
+            raise SettingsError(f"{SERVER_TYPE_ENV} is not valid JSON: {exc.msg}") from exc
+        payload = param.get("payload") if isinstance(param, dict) else None
+        if not isinstance(payload, str):
+            raise SettingsError(
+                f'{SERVER_TYPE_ENV} JSON must look like {{"type": "string", "payload": "fastapi"}}'
+            )
+        word = payload.strip()
+    try:
+        return SERVER_TYPE_ALIASES[word.lower()]
+    except KeyError:
+        accepted = ", ".join(sorted(SERVER_TYPE_ALIASES))
+        raise SettingsError(
+            f"unknown server type {word!r} in {SERVER_TYPE_ENV}; accepted: {accepted}"
+        ) from None
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    """Split ``HOST:PORT`` (``[::1]:PORT`` for IPv6) into its parts."""
+    host, sep, port_text = address.rpartition(":")
+    if not sep or not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+        raise SettingsError(f"--address must be HOST:PORT, got {address!r}")
+    return host.strip("[]"), int(port_text)
+
+
+def parse_url_prefix(raw: str | None) -> str:
+    """Normalise :data:`URL_PREFIX_ENV`: ``"api/v1/"`` becomes ``"/api/v1"``; unset is ``""``."""
+    if not raw or not raw.strip("/ "):
+        return ""
+    return "/" + raw.strip("/ ")
+
+
+def parse_max_body_bytes(raw: str | None) -> int:
+    if raw is None or not raw.strip():
+        return DEFAULT_MAX_BODY_BYTES
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(
+            f"{MAX_BODY_BYTES_ENV} must be a whole number of bytes, got {raw!r}"
+        ) from None
+    if value <= 0:
+        raise SettingsError(f"{MAX_BODY_BYTES_ENV} must be positive, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything one server needs to know, fixed at start-up."""
+
+    code_dir: Path
+    target_type: TargetType
+    host: str = "127.0.0.1"
+    port: int = 8080
+    server_type: ServerType = ServerType.FLASK
+    positive_class_label: str | None = None
+    negative_class_label: str | None = None
+    class_labels: tuple[str, ...] | None = None
+    logging_level: str = "WARNING"
+    max_workers: int = 1
+    with_error_server: bool = False
+    url_prefix: str = ""
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    flush_interval: float = DEFAULT_FLUSH_INTERVAL
+    listen_fd: int | None = None
+    """A listening socket inherited from the parent; served instead of binding ``host:port``."""
+    lifeline_fd: int | None = None
+    """The read end of a pipe from the parent; end of file there means the parent is gone."""
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def labels(self) -> tuple[str, ...] | None:
+        """The class labels in prediction-column order, or None for non-classification."""
+        if self.target_type is TargetType.BINARY:
+            if self.positive_class_label is None or self.negative_class_label is None:
+                return None
+            return (self.positive_class_label, self.negative_class_label)
+        if self.target_type is TargetType.MULTICLASS:
+            return self.class_labels
+        return None
+
+
+def settings_from_env(environ: Mapping[str, str]) -> dict[str, object]:
+    """The part of :class:`Settings` that comes from the environment, validated."""
+    return {
+        "server_type": parse_server_type(environ.get(SERVER_TYPE_ENV)),
+        "url_prefix": parse_url_prefix(environ.get(URL_PREFIX_ENV)),
+        "max_body_bytes": parse_max_body_bytes(environ.get(MAX_BODY_BYTES_ENV)),
+    }
