@@ -1,0 +1,19 @@
+"""The test kit: start a model server for a test and stop it, whatever happens.
+
+::
+
+    from drum_testing.testing import DrumServerRun
+
+    with DrumServerRun("regression", None, "tests/fixtures/models/regression") as run:
+        requests.get(run.url_server_address + "/ping/")
+
+With the package installed, pytest also gets the ``drum_server`` and ``drum_server_type``
+fixtures, and the session-wide ``drum_shared_server`` (:mod:`drum_testing.testing.plugin`).
+"""
+
+from __future__ import annotations
+
+from .ports import listening_socket
+from .run import DrumServerRun, ServerStartError, resolve_server_type
+
+__all__ = ["DrumServerRun", "ServerStartError", "listening_socket", "resolve_server_type"]

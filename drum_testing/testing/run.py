@@ -1,0 +1,389 @@
+"""``DrumServerRun``: start a model server for a test, wait until it answers, stop it after.
+
+::
+
+    with DrumServerRun("binary", ("yes", "no"), "tests/fixtures/models/binary") as run:
+        response = requests.post(run.url_server_address + "/predict/", files={"X": csv})
+
+The server type is the ``server_type`` argument, else :data:`~drum_testing.settings.
+SERVER_TYPE_ENV`, else Flask; it is set in the server's environment only. Failures say what
+happened: a server that exits while starting raises :class:`ServerStartError`, one that never
+answers raises :class:`TimeoutError`, both with the command and the tail of the server log.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import http.client
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TypeVar
+
+from drum_testing.settings import (
+    SERVER_TYPE_ENV,
+    URL_PREFIX_ENV,
+    TargetType,
+    parse_server_type,
+    parse_url_prefix,
+)
+
+from .ports import format_address, listening_socket
+from .process import Lifeline, describe_returncode, start_process_group, stop_process_group
+from .process import tail_lines as _tail_lines
+
+LOG_TAIL_LINES = 40
+PING_TIMEOUT = 0.5
+"""Per readiness request: a server that is loading its model keeps the request queued."""
+PING_INTERVAL = 0.05
+"""Pause after a failed attempt that returned at once (e.g. a 503), so polling isn't a spin."""
+VERSION_HEADER = "X-Drum-Version"
+
+_Run = TypeVar("_Run", bound="DrumServerRun")
+
+
+class ServerStartError(RuntimeError):
+    """The server exited before it was ready; the message has the command and the log tail."""
+
+    def __init__(
+        self, message: str, *, returncode: int, command: Sequence[str], log_path: Path
+    ) -> None:
+        super().__init__(message)
+        self.returncode = returncode
+        self.command = list(command)
+        self.log_path = log_path
+
+
+def resolve_server_type(server_type: str | None = None) -> str:
+    """The canonical server type: ``server_type``, else :data:`SERVER_TYPE_ENV`, else flask.
+
+    Aliases and the runtime-parameter JSON form are resolved (``"uvicorn"`` -> ``"fastapi"``)::
+
+        >>> resolve_server_type('{"type": "string", "payload": "uvicorn"}')
+        'fastapi'
+    """
+    return parse_server_type(server_type or os.environ.get(SERVER_TYPE_ENV)).value
+
+
+class DrumServerRun:
+    """A server process for one test: ``with`` starts it and waits for ``/ping/``, then stops it.
+
+    ``class_labels`` are ``(positive, negative)`` for a binary model, every label in
+    prediction-column order for a multiclass one, and None for the other target types::
+
+        with DrumServerRun("multiclass", ["red", "green", "blue"], model_dir,
+                           server_type="fastapi", max_workers=2) as run:
+            requests.get(run.url_server_address + "/ping/")
+
+    The server inherits a socket this object bound (``--listen-fd``), so the port is never
+    free between being chosen and being served, and an explicit ``port`` that is taken fails
+    at once. It also inherits the read end of a pipe (``--lifeline-fd``) and stops itself
+    when this process dies. Output goes to a log file under ``log_dir`` (default: a new
+    temporary directory) that is kept after the server stopped. ``env`` adds variables for
+    the server only; this process's environment is never changed.
+    """
+
+    def __init__(
+        self,
+        target_type: str,
+        class_labels: Sequence[str] | None,
+        code_dir: str | os.PathLike[str],
+        *,
+        server_type: str | None = None,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        with_error_server: bool = False,
+        max_workers: int | None = None,
+        logging_level: str | None = None,
+        env: Mapping[str, str] | None = None,
+        extra_args: Sequence[str] = (),
+        wait_for_server_timeout: float = 30.0,
+        stop_timeout: float = 10.0,
+        log_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.target_type = _target_type(target_type)
+        self.class_labels = _check_labels(self.target_type, class_labels)
+        self.code_dir = Path(code_dir)
+        # As given (JSON form included) for the server; canonical for tests to compare with.
+        self._server_type_value = server_type or os.environ.get(SERVER_TYPE_ENV) or "flask"
+        self.server_type = resolve_server_type(self._server_type_value)
+        if env is not None and SERVER_TYPE_ENV in env:
+            raise ValueError(f"pass server_type=... instead of {SERVER_TYPE_ENV} in env")
+        if isinstance(extra_args, str):
+            raise TypeError("extra_args must be a sequence of arguments, not one string")
+        self.host = host
+        self.with_error_server = with_error_server
+        self.max_workers = max_workers
+        self.logging_level = logging_level
+        self.extra_env = dict(env or {})
+        # The server puts every route, /ping/ included, under URL_PREFIX.
+        self.url_prefix = parse_url_prefix(
+            self.extra_env.get(URL_PREFIX_ENV, os.environ.get(URL_PREFIX_ENV))
+        )
+        self.extra_args = list(extra_args)
+        self.wait_for_server_timeout = wait_for_server_timeout
+        self.stop_timeout = stop_timeout
+        self._requested_port = port
+        self._log_dir = None if log_dir is None else Path(log_dir)
+        self._lifeline: Lifeline | None = None
+        self._fds: tuple[int, int] | None = None  # (listen, lifeline) as the server got them
+        self._port: int | None = None
+        self._log_path: Path | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._command: list[str] = []  # what was run, for error messages
+        self._started = False
+
+    # --- what the server gets ----------------------------------------------------------------
+    def get_command(self) -> list[str]:
+        """The server command, once started: it names the descriptors the server inherits.
+
+        ::
+
+            [sys.executable, "-m", "drum_testing", "server", "--code-dir", "/abs/model",
+             "--target-type", "binary", "--address", "127.0.0.1:PORT",
+             "--positive-class-label", "yes", "--negative-class-label", "no",
+             "--listen-fd", "7", "--lifeline-fd", "8"]
+        """
+        if self._fds is None or self._port is None:
+            raise RuntimeError("not started: the command names descriptors bound by start()")
+        listen_fd, lifeline_fd = self._fds
+        command = [sys.executable, "-m", "drum_testing", "server"]
+        command += ["--code-dir", os.path.abspath(self.code_dir)]
+        command += ["--target-type", self.target_type]
+        command += ["--address", format_address(self.host, self._port)]
+        if self.class_labels is not None and self.target_type == TargetType.BINARY.value:
+            positive, negative = self.class_labels
+            command += ["--positive-class-label", positive, "--negative-class-label", negative]
+        elif self.class_labels is not None:
+            command += ["--class-labels", *self.class_labels]
+        if self.logging_level is not None:
+            command += ["--logging-level", self.logging_level]
+        if self.max_workers is not None:
+            command += ["--max-workers", str(self.max_workers)]
+        if self.with_error_server:
+            command.append("--with-error-server")
+        command += ["--listen-fd", str(listen_fd), "--lifeline-fd", str(lifeline_fd)]
+        return command + self.extra_args
+
+    def get_env(self) -> dict[str, str]:
+        """The server's environment: a copy of ``os.environ``, plus ``env``, plus the type."""
+        # stdout stays buffered as in production: keeping it flushed is the server's job
+        # (StdoutFlusher), and tests check it does. Its own log lines go to stderr.
+        child = dict(os.environ)
+        child.update(self.extra_env)
+        child[SERVER_TYPE_ENV] = self._server_type_value
+        return child
+
+    def _spawn_command(self, command: list[str]) -> list[str]:
+        """What is actually run for ``command``; tests override this to run a stand-in."""
+        return command
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    def start(self: _Run) -> _Run:
+        """Start the server and wait until it is ready; on any failure it is stopped again."""
+        if self._started:
+            raise RuntimeError("a DrumServerRun starts once; make a new one")
+        self._started = True
+        try:
+            self._spawn()
+            self._wait_until_ready()
+        except BaseException:  # KeyboardInterrupt too: never leave the server behind
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> int | None:
+        """Stop the process group (SIGTERM, ``stop_timeout``, SIGKILL). Idempotent."""
+        try:
+            if self._process is not None:
+                stop_process_group(self._process, grace=self.stop_timeout)
+        finally:
+            # After the group is gone, not before: EOF on the lifeline would make the server
+            # send itself a second SIGTERM, which some servers treat as "quit now".
+            if self._lifeline is not None:
+                self._lifeline.close()
+            if self._process is None or self._process.returncode is not None:
+                _LIVE.discard(self)
+        return self.returncode
+
+    def __enter__(self: _Run) -> _Run:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _spawn(self) -> None:
+        sock = listening_socket(self.host, self._requested_port or 0)
+        # The server gets its own copy. Closing ours once it has it means that if it dies,
+        # clients are refused at once instead of hanging in a backlog nobody accepts from,
+        # and the port is free the moment the server is gone.
+        with sock:
+            self._port = sock.getsockname()[1]
+            self._lifeline = Lifeline()
+            self._fds = (sock.fileno(), self._lifeline.read_fd)
+            log_dir = self._log_dir or Path(tempfile.mkdtemp(prefix="drum-server-"))
+            log_dir.mkdir(parents=True, exist_ok=True)
+            prefix = f"{self.server_type}-{self.target_type}-{self._port}-"
+            handle, name = tempfile.mkstemp(prefix=prefix, suffix=".log", dir=log_dir)
+            os.close(handle)
+            self._log_path = Path(name)
+            self._command = self._spawn_command(self.get_command())
+            _LIVE.add(self)
+            self._process = start_process_group(
+                self._command, log_path=self._log_path, env=self.get_env(), pass_fds=self._fds
+            )
+        self._lifeline.close_read_end()
+
+    def _wait_until_ready(self) -> None:
+        process = self.process
+        deadline = time.monotonic() + self.wait_for_server_timeout
+        last = "no attempt"
+        while True:
+            code = process.poll()
+            if code is not None:
+                raise ServerStartError(
+                    self._report(f"exited ({describe_returncode(code)}) before it was ready"),
+                    returncode=code,
+                    command=self._command,
+                    log_path=self.log_path,
+                )
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            ready, last = self._ping(min(PING_TIMEOUT, remaining))
+            if ready:
+                return
+            # Wait before the next attempt, but wake at once if the server exits.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(0.0, min(PING_INTERVAL, deadline - time.monotonic())))
+        self.stop()  # before reading the log, so the server's last words are in it
+        raise TimeoutError(
+            self._report(
+                f"did not answer GET {self.url_prefix}/ping/ "
+                f"within {self.wait_for_server_timeout:g} s "
+                f"(last attempt: {last}); stopped it ({describe_returncode(self.returncode)})"
+            )
+        )
+
+    def _ping(self, timeout: float) -> tuple[bool, str]:
+        """One readiness request: ready means 200, ``{"message": "OK"}`` and the version."""
+        connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        try:
+            connection.request("GET", self.url_prefix + "/ping/")
+            response = connection.getresponse()
+            body = response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            return False, f"{type(exc).__name__}: {exc}"
+        finally:
+            connection.close()
+        if response.status != 200:
+            return False, f"HTTP {response.status}"
+        if response.getheader(VERSION_HEADER) is None:
+            return False, f"no {VERSION_HEADER} header"
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return False, f"body is not JSON: {body[:100]!r}"
+        if not isinstance(payload, dict) or payload.get("message") != "OK":
+            return False, f'body is not {{"message": "OK"}}: {body[:100]!r}'
+        return True, "ready"
+
+    def _report(self, what: str) -> str:
+        return (
+            f"the DRUM server ({self.server_type}, {self.target_type}) {what}\n"
+            f"command: {shlex.join(self._command)}\n"
+            f"log {self.log_path} (last {LOG_TAIL_LINES} lines):\n{self.log_tail()}"
+        )
+
+    # --- what tests read ---------------------------------------------------------------------
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        if self._process is None:
+            raise RuntimeError("not started")
+        return self._process
+
+    @property
+    def returncode(self) -> int | None:
+        """The server's exit status once it exited (negative: the signal), else None."""
+        return None if self._process is None else self._process.poll()
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("not started: the port is chosen by start()")
+        return self._port
+
+    @property
+    def server_address(self) -> str:
+        """``"127.0.0.1:PORT"``."""
+        return format_address(self.host, self.port)
+
+    @property
+    def url_server_address(self) -> str:
+        """``"http://127.0.0.1:PORT"``, without a trailing slash."""
+        return f"http://{self.server_address}"
+
+    @property
+    def log_path(self) -> Path:
+        if self._log_path is None:
+            raise RuntimeError("not started: no log yet")
+        return self._log_path
+
+    def log_text(self) -> str:
+        """Everything the server wrote to stdout and stderr so far."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
+        return _tail_lines(self.log_path, lines)
+
+    def __repr__(self) -> str:
+        where = self.url_server_address if self._port is not None else "not started"
+        state = describe_returncode(self.returncode) if self._process else "no process"
+        return f"<DrumServerRun {self.server_type} {self.target_type} {where} {state}>"
+
+
+def _target_type(value: str) -> str:
+    try:
+        return (value if isinstance(value, TargetType) else TargetType(value.lower())).value
+    except ValueError:
+        accepted = ", ".join(t.value for t in TargetType)
+        raise ValueError(f"unknown target type {value!r}; accepted: {accepted}") from None
+
+
+def _check_labels(target_type: str, labels: Sequence[str] | None) -> tuple[str, ...] | None:
+    if labels is None:
+        return None
+    if isinstance(labels, str):
+        raise TypeError("class_labels must be a sequence of labels, not one string")
+    labels = tuple(labels)
+    if target_type not in (TargetType.BINARY.value, TargetType.MULTICLASS.value):
+        raise ValueError(f"class_labels are for binary and multiclass, not {target_type}")
+    if target_type == TargetType.BINARY.value and len(labels) != 2:
+        raise ValueError(f"binary class_labels are (positive, negative), got {labels!r}")
+    if target_type == TargetType.MULTICLASS.value and len(labels) < 2:
+        raise ValueError(f"multiclass needs at least two class_labels, got {labels!r}")
+    return labels
+
+
+_LIVE: set[DrumServerRun] = set()
+"""Started, not yet stopped runs: stopped at interpreter exit, as a last resort."""
+
+
+@atexit.register
+def _stop_live_runs() -> None:
+    for run in list(_LIVE):  # a copy: stop() removes the run
+        with contextlib.suppress(Exception):
+            run.stop()

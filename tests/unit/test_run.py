@@ -1,0 +1,410 @@
+"""DrumServerRun against a stand-in server: command, environment, readiness, failure, stop.
+
+The stand-in is a small http.server script that serves ``/ping/`` on the inherited
+``--listen-fd`` and watches ``--lifeline-fd``, like the real server; ``STANDIN_MODE`` in its
+environment makes it misbehave. No model server is needed.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drum_testing.settings import SERVER_TYPE_ENV, SettingsError
+from drum_testing.testing import DrumServerRun, ServerStartError, listening_socket
+from drum_testing.testing import run as run_module
+from drum_testing.testing.ports import PortInUseError
+from drum_testing.testing.process import start_process_group, stop_process_group, wait_for
+from tests.conftest import BINARY_LABELS, MULTICLASS_LABELS
+
+STANDIN = f"""# drum-test-helper: a stand-in for `python -m drum_testing server`
+import argparse, http.server, json, os, signal, socket, sys, threading, time
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--listen-fd", type=int, required=True)
+parser.add_argument("--lifeline-fd", type=int, required=True)
+args, _ = parser.parse_known_args()
+mode = os.environ.get("STANDIN_MODE", "ok")
+print("ARGV " + json.dumps(sys.argv[1:]))
+print("SERVER_TYPE " + os.environ.get({SERVER_TYPE_ENV!r}, "<unset>"))
+print("EXTRA " + os.environ.get("STANDIN_EXTRA", "<unset>"))
+if mode == "exit3":
+    print("stand-in: failing on purpose", file=sys.stderr)
+    sys.exit(3)
+if mode == "slow":
+    time.sleep(1)  # a model that takes a while to load; clients wait in the backlog
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({{"message": "OK"}}).encode()
+        self.send_response(200 if self.path == "/ping/" else 404)
+        if mode != "no-header":
+            self.send_header("X-Drum-Version", "0+standin")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+sock = socket.socket(fileno=args.listen_fd)
+server = http.server.HTTPServer(sock.getsockname()[:2], Handler, bind_and_activate=False)
+server.socket.close()
+server.socket = sock
+
+
+def watch_lifeline():
+    while os.read(args.lifeline_fd, 4096):
+        pass
+    print("lifeline EOF", flush=True)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+threading.Thread(target=watch_lifeline, daemon=True).start()
+if mode == "silent":
+    print("never answering", flush=True)
+    signal.pause()  # SIGTERM's default action ends it
+signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+print("serving", flush=True)
+server.serve_forever(poll_interval=0.05)  # so shutdown() is quick
+print("stopped cleanly", flush=True)
+"""
+
+Factory = Callable[..., DrumServerRun]
+
+
+@pytest.fixture
+def standin(tmp_path: Path) -> Path:
+    script = tmp_path / "standin.py"
+    script.write_text(STANDIN)
+    return script
+
+
+@pytest.fixture
+def make_run(standin: Path, tmp_path: Path) -> Iterator[Factory]:
+    """DrumServerRun(target, labels, code_dir, **kwargs) that runs the stand-in."""
+
+    class StandInRun(DrumServerRun):
+        def _spawn_command(self, command: list[str]) -> list[str]:
+            assert command[:4] == [sys.executable, "-m", "drum_testing", "server"]
+            return [sys.executable, str(standin), *command[4:]]
+
+    made: list[DrumServerRun] = []
+
+    def make(
+        target_type: str = "regression", labels: Any = None, mode: str = "ok", **kwargs: Any
+    ) -> DrumServerRun:
+        kwargs.setdefault("log_dir", tmp_path / "logs")
+        kwargs.setdefault("wait_for_server_timeout", 10)
+        kwargs.setdefault("stop_timeout", 5)
+        env = {"STANDIN_MODE": mode, **kwargs.pop("env", {})}
+        run = StandInRun(target_type, labels, tmp_path, env=env, **kwargs)
+        made.append(run)
+        return run
+
+    yield make
+    for run in made:
+        run.stop()
+
+
+def running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat").read_text() if Path("/proc").is_dir() else ") R"
+    return stat[stat.rindex(")") + 2] not in "ZX"  # an exited zombie waiting for init is gone
+
+
+def ping(run: DrumServerRun) -> tuple[int, str | None, Any]:
+    connection = http.client.HTTPConnection(run.host, run.port, timeout=5)
+    try:
+        connection.request("GET", "/ping/")
+        response = connection.getresponse()
+        return response.status, response.getheader("X-Drum-Version"), json.loads(response.read())
+    finally:
+        connection.close()
+
+
+def options(command: list[str]) -> dict[str, list[str]]:
+    """``--name value...`` pairs of a command (flags map to [])."""
+    parsed: dict[str, list[str]] = {}
+    for arg in command[4:]:
+        if arg.startswith("--"):
+            parsed[arg] = []
+            last = arg
+        else:
+            parsed[last].append(arg)
+    return parsed
+
+
+@pytest.mark.parametrize(
+    ("target_type", "labels", "expected"),
+    [
+        ("regression", None, {}),
+        (
+            "binary",
+            BINARY_LABELS,
+            {"--positive-class-label": ["yes"], "--negative-class-label": ["no"]},
+        ),
+        ("multiclass", MULTICLASS_LABELS, {"--class-labels": list(MULTICLASS_LABELS)}),
+        ("anomaly", None, {}),
+        ("unstructured", None, {}),
+        ("textgeneration", None, {}),
+    ],
+)
+def test_command_for_each_target_type(
+    make_run: Factory, target_type: str, labels: Any, expected: dict[str, list[str]], tmp_path: Path
+) -> None:
+    with make_run(target_type, labels) as run:
+        command = run.get_command()
+        assert command[:4] == [sys.executable, "-m", "drum_testing", "server"]
+        assert options(command) == {
+            "--code-dir": [str(tmp_path)],
+            "--target-type": [target_type],
+            "--address": [run.server_address],
+            **expected,
+            "--listen-fd": [options(command)["--listen-fd"][0]],
+            "--lifeline-fd": [options(command)["--lifeline-fd"][0]],
+        }
+        assert f"ARGV {json.dumps(command[4:])}" in run.log_text()  # what the server got
+
+
+def test_command_options_and_explicit_port(make_run: Factory) -> None:
+    with listening_socket() as probe:
+        port = probe.getsockname()[1]  # a port that was free a moment ago
+    run = make_run(
+        port=port,
+        max_workers=3,
+        logging_level="debug",
+        with_error_server=True,
+        extra_args=["--extra", "x"],
+    )
+    with run:
+        assert run.port == port
+        assert run.server_address == f"127.0.0.1:{port}"
+        assert run.url_server_address == f"http://127.0.0.1:{port}"
+        command = run.get_command()
+        assert command[-2:] == ["--extra", "x"]
+        assert options(command)["--max-workers"] == ["3"]
+        assert options(command)["--logging-level"] == ["debug"]
+        assert options(command)["--with-error-server"] == []
+
+
+def test_get_command_needs_a_started_run() -> None:
+    run = DrumServerRun("regression", None, ".")
+    with pytest.raises(RuntimeError, match="not started"):
+        run.get_command()
+
+
+@pytest.mark.parametrize(
+    ("target_type", "labels", "error"),
+    [
+        ("binary", ("a", "b", "c"), ValueError),
+        ("multiclass", ("a",), ValueError),
+        ("regression", ("a", "b"), ValueError),
+        ("binary", "ab", TypeError),
+        ("nonsense", None, ValueError),
+    ],
+)
+def test_bad_arguments_fail_before_starting(target_type: str, labels: Any, error: type) -> None:
+    with pytest.raises(error):
+        DrumServerRun(target_type, labels, ".")
+
+
+def test_server_type_goes_to_the_child_env_only(make_run: Factory) -> None:
+    before = dict(os.environ)
+    with make_run(server_type="fastapi", env={"STANDIN_EXTRA": "yes"}) as run:
+        assert run.server_type == "fastapi"
+        assert run.get_env()[SERVER_TYPE_ENV] == "fastapi"
+        assert run.get_env()["STANDIN_EXTRA"] == "yes"
+        assert "SERVER_TYPE fastapi" in run.log_text()
+        assert "EXTRA yes" in run.log_text()
+        assert dict(os.environ) == before
+    assert dict(os.environ) == before
+
+
+def test_server_type_falls_back_to_the_env_var_then_flask(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SERVER_TYPE_ENV, "gunicorn")
+    run = DrumServerRun("regression", None, ".")
+    assert run.server_type == "gunicorn"
+    assert run.get_env()[SERVER_TYPE_ENV] == "gunicorn"
+    monkeypatch.delenv(SERVER_TYPE_ENV)
+    run = DrumServerRun("regression", None, ".")
+    assert run.server_type == "flask"
+    assert run.get_env()[SERVER_TYPE_ENV] == "flask"
+
+
+def test_server_type_json_is_passed_as_given_and_resolved() -> None:
+    value = '{"type": "string", "payload": "uvicorn"}'
+    run = DrumServerRun("regression", None, ".", server_type=value)
+    assert run.server_type == "fastapi"
+    assert run.get_env()[SERVER_TYPE_ENV] == value
+
+
+def test_bad_server_type_settings() -> None:
+    with pytest.raises(SettingsError, match="unknown server type"):
+        DrumServerRun("regression", None, ".", server_type="tornado")
+    with pytest.raises(ValueError, match="server_type="):
+        DrumServerRun("regression", None, ".", env={SERVER_TYPE_ENV: "flask"})
+
+
+def test_start_answers_and_stop_is_graceful(make_run: Factory) -> None:
+    run = make_run()
+    with run:
+        assert ping(run) == (200, "0+standin", {"message": "OK"})
+        assert run.process.poll() is None  # running
+        assert run in run_module._LIVE
+    assert run.returncode == 0  # SIGTERM, then a clean exit
+    assert not running(run.process.pid)
+    assert run not in run_module._LIVE
+    assert "stopped cleanly" in run.log_text()  # the log is kept
+    with listening_socket(port=run.port):
+        pass  # the port is free again
+    assert run.stop() == 0  # idempotent
+    with pytest.raises(RuntimeError, match="starts once"):
+        run.start()
+
+
+def test_slow_start_waits_in_the_backlog(make_run: Factory) -> None:
+    with make_run(mode="slow") as run:
+        assert ping(run)[0] == 200
+
+
+def test_exit_before_ready_raises_at_once_with_the_log(make_run: Factory) -> None:
+    run = make_run(mode="exit3", wait_for_server_timeout=60)
+    began = time.monotonic()
+    with pytest.raises(ServerStartError) as caught:
+        run.start()
+    assert time.monotonic() - began < 30
+    message = str(caught.value)
+    assert "exit code 3" in message
+    assert shlex.join(caught.value.command) in message
+    assert "stand-in: failing on purpose" in message
+    assert caught.value.returncode == 3
+    assert isinstance(caught.value, RuntimeError)
+
+
+@pytest.mark.parametrize(("mode", "why"), [("silent", "TimeoutError"), ("no-header", "no X-Drum")])
+def test_never_ready_times_out_and_is_stopped(make_run: Factory, mode: str, why: str) -> None:
+    run = make_run(mode=mode, wait_for_server_timeout=1.5)
+    began = time.monotonic()
+    with pytest.raises(TimeoutError) as caught:
+        run.start()
+    assert 1.5 <= time.monotonic() - began < 15
+    assert why in str(caught.value)
+    assert "ARGV" in str(caught.value)  # the log tail
+    assert not running(run.process.pid)
+    assert run not in run_module._LIVE
+
+
+def test_taken_port_fails_before_anything_starts(make_run: Factory) -> None:
+    with listening_socket() as taken:
+        run = make_run(port=taken.getsockname()[1])
+        with pytest.raises(PortInUseError):
+            run.start()
+    with pytest.raises(RuntimeError, match="not started"):
+        _ = run.process
+
+
+def test_keyboard_interrupt_while_waiting_stops_the_server(
+    make_run: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = make_run(mode="silent")
+
+    def interrupted(timeout: float) -> tuple[bool, str]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run, "_ping", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run.start()
+    assert not running(run.process.pid)
+
+
+def test_atexit_hook_stops_live_runs(make_run: Factory) -> None:
+    run = make_run().start()
+    run_module._stop_live_runs()
+    assert run.returncode == 0
+    assert run not in run_module._LIVE
+
+
+def test_server_stops_itself_when_the_test_process_is_killed(standin: Path, tmp_path: Path) -> None:
+    parent_code = f"""# drum-test-helper
+import signal, sys
+from drum_testing.testing import DrumServerRun
+class Run(DrumServerRun):
+    def _spawn_command(self, command):
+        return [sys.executable, {str(standin)!r}, *command[4:]]
+run = Run("regression", None, ".", log_dir={str(tmp_path)!r}).start()
+print("standin", run.process.pid, run.log_path, flush=True)
+signal.pause()
+"""
+    parent_log = tmp_path / "parent.log"
+    parent = start_process_group([sys.executable, "-c", parent_code], log_path=parent_log)
+    standin_pid = None
+    try:
+        assert wait_for(lambda: "standin" in parent_log.read_text(), 20), parent_log.read_text()
+        _, pid_text, log_path = parent_log.read_text().split()[:3]
+        standin_pid = int(pid_text)
+        os.kill(parent.pid, signal.SIGKILL)  # no finally, no atexit: only the lifeline is left
+        assert wait_for(lambda: not running(standin_pid), 10)
+        assert "lifeline EOF" in Path(log_path).read_text()
+        assert "stopped cleanly" in Path(log_path).read_text()
+    finally:
+        stop_process_group(parent, grace=1)
+        if standin_pid is not None and running(standin_pid):  # only if the test failed
+            os.killpg(standin_pid, signal.SIGKILL)
+
+
+PLUGIN_TESTS = """
+import sys
+import pytest
+from drum_testing.testing import DrumServerRun, plugin
+
+class StandInRun(DrumServerRun):
+    def _spawn_command(self, command):
+        return [sys.executable, {standin!r}, *command[4:]]
+
+@pytest.fixture(autouse=True)
+def standin(monkeypatch):
+    monkeypatch.setattr(plugin, "DrumServerRun", StandInRun)
+
+def test_type(drum_server_type):
+    assert drum_server_type == "fastapi"
+
+def test_failure_shows_the_log(drum_server):
+    drum_server("regression", None, ".", log_dir={logs!r})
+    drum_server("anomaly", None, ".", log_dir={logs!r})
+    assert False, "failing on purpose"
+
+def test_start_failure_shows_the_log(drum_server, monkeypatch):
+    monkeypatch.setenv("STANDIN_MODE", "exit3")
+    drum_server("regression", None, ".", log_dir={logs!r})
+"""
+
+
+def test_plugin_fixtures(standin: Path, tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    tests = tmp_path / "test_uses_plugin.py"
+    tests.write_text(PLUGIN_TESTS.format(standin=str(standin), logs=str(logs)))
+    env = {**os.environ, SERVER_TYPE_ENV: "uvicorn"}
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-W", "error", str(tests)]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, timeout=60)
+    out = done.stdout.decode()
+    assert done.returncode == 1, out  # tests failed (not: pytest could not run them)
+    assert "2 failed, 1 passed" in out
+    assert out.count("still running> log ") == 2  # both servers' logs in the report
+    assert "SERVER_TYPE uvicorn" in out
+    assert "stand-in: failing on purpose" in out  # the start failure has the log tail
+    logs_text = [path.read_text() for path in logs.iterdir()]
+    assert sum("stopped cleanly" in text for text in logs_text) == 2  # teardown stopped both
