@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
-from .cli import main
+from drum_testing.cli import main
 
-raise SystemExit(main())
+# The guard matters: uvicorn's worker processes are spawned, and spawning re-imports the
+# parent's main module under another name; it must not start a second server.
+if __name__ == "__main__":
+    raise SystemExit(main())

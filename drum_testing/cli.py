@@ -156,7 +156,6 @@ def serve(settings: Settings) -> int:
     from .core import PredictionCore
     from .lifeline import watch_lifeline
     from .listen import ListenError, open_listener
-    from .model import Model
     from .servers import serve as serve_with
 
     logging.basicConfig(
@@ -173,16 +172,9 @@ def serve(settings: Settings) -> int:
     if settings.lifeline_fd is not None:
         watch_lifeline(settings.lifeline_fd)
     try:
-        core = PredictionCore(
-            settings, Model.load(settings), server_type=settings.server_type.value
-        )
+        core = PredictionCore.load(settings)
     except Exception as exc:
-        if not settings.with_error_server:
-            sock.close()
-            traceback.print_exc()
-            return _fail(f"the model in {settings.code_dir} failed to load: {exc!r}", LOAD_ERROR)
-        logger.exception("the model failed to load; serving errors (--with-error-server)")
-        core = PredictionCore(
-            settings, None, server_type=settings.server_type.value, load_error=repr(exc)
-        )
+        sock.close()
+        traceback.print_exc()
+        return _fail(f"the model in {settings.code_dir} failed to load: {exc!r}", LOAD_ERROR)
     return serve_with(core, sock, settings.server_type)

@@ -73,6 +73,27 @@ class PredictionCore:
             for path, (methods, name, live) in routes.ROUTES.items()
         }
 
+    @classmethod
+    def load(cls, settings: Settings) -> PredictionCore:
+        """Load the model and build the core for it.
+
+        If loading fails, the error propagates, unless the server runs with
+        ``--with-error-server``: then the core answers 513 with the error instead.
+        """
+        try:
+            model = Model.load(settings)
+        except Exception as exc:
+            if not settings.with_error_server:
+                raise
+            logger.exception("the model failed to load; answering 513 (--with-error-server)")
+            return cls(settings, None, server_type=settings.server_type.value, load_error=repr(exc))
+        return cls(settings, model, server_type=settings.server_type.value)
+
+    def is_light(self, request: Request) -> bool:
+        """True when the answer needs no model code (liveness): safe on an event loop."""
+        route = self._routes.get(request.path)
+        return route is not None and not route.needs_model
+
     def handle(self, request: Request) -> Response:
         """Answer one request. Never raises: every failure becomes a JSON error response."""
         try:
@@ -95,7 +116,9 @@ class PredictionCore:
         return response
 
     def _dispatch(self, request: Request) -> Response:
-        path = request.path
+        # werkzeug reads "//ping/" as "/ping/" (the leading "//" looks like a host to it);
+        # doing the same for every type keeps them alike.
+        path = "/" + request.path.lstrip("/") if request.path.startswith("//") else request.path
         route = self._routes.get(path)
         if route is None:
             # DRUM's trailing-slash rule: registered with a slash, redirected without one.

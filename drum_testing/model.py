@@ -188,12 +188,26 @@ class Model:
     def _score_artifact(self, data: pd.DataFrame) -> pd.DataFrame:
         if self.settings.target_type.is_classification:
             probabilities = np.asarray(self.model.predict_proba(data))
-            labels = list(self.settings.labels or ())
-            frame: pd.DataFrame = pd.DataFrame(probabilities, columns=labels)
+            frame: pd.DataFrame = pd.DataFrame(probabilities, columns=self._artifact_columns())
             return frame
         values = np.asarray(self.model.predict(data)).ravel()
         frame = pd.DataFrame({PREDICTIONS_COLUMN: values})
         return frame
+
+    def _artifact_columns(self) -> list[str]:
+        """The labels of ``predict_proba``'s columns, in the order the artifact gives them.
+
+        The model's own ``classes_`` (scikit-learn's convention) wins; without it a binary
+        model answers ``[negative, positive]`` as under DRUM, and a multiclass model in
+        ``--class-labels`` order.
+        """
+        classes = getattr(self.model, "classes_", None)
+        if classes is not None:
+            return [str(label) for label in classes]
+        settings = self.settings
+        if settings.target_type is TargetType.BINARY:
+            return [str(settings.negative_class_label), str(settings.positive_class_label)]
+        return list(settings.class_labels or ())
 
     def _to_rows(self, predictions: Any, expected_rows: int) -> list[Any]:
         if not isinstance(predictions, pd.DataFrame):
@@ -212,7 +226,10 @@ class Model:
                 raise ModelOutputError(
                     f"score returned columns {columns}, expected the class labels {labels}"
                 )
-            values = predictions.to_numpy(dtype=float)
+            try:
+                values = predictions.to_numpy(dtype=float)
+            except (TypeError, ValueError) as exc:
+                raise ModelOutputError(f"score returned non-numeric probabilities: {exc}") from None
             if not np.allclose(values.sum(axis=1), 1.0, atol=1e-3):
                 raise ModelOutputError("score returned probabilities whose rows do not sum to 1")
             return [dict(zip(columns, map(float, row), strict=True)) for row in values]

@@ -18,6 +18,7 @@ from email.message import Message
 from email.parser import BytesParser
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .errors import RequestError
@@ -177,12 +178,12 @@ def dumps(payload: Mapping[str, Any] | list[Any]) -> bytes:
     try:
         text = json.dumps(payload, default=json_default, allow_nan=False)
     except ValueError:
-        text = json.dumps(_nan_to_none(payload), default=json_default)
+        text = json.dumps(_nan_to_none(payload), default=json_default, allow_nan=False)
     return text.encode("utf-8")
 
 
 def _nan_to_none(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
+    if isinstance(value, (float, np.floating)) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
         return {key: _nan_to_none(item) for key, item in value.items()}

@@ -102,7 +102,7 @@ def parse_server_type(raw: str | None) -> ServerType:
 def parse_address(address: str) -> tuple[str, int]:
     """Split ``HOST:PORT`` (``[::1]:PORT`` for IPv6) into its parts."""
     host, sep, port_text = address.rpartition(":")
-    if not sep or not host or not port_text.isdigit() or not 0 <= int(port_text) <= 65535:
+    if not sep or not host or not port_text.isdecimal() or not 0 <= int(port_text) <= 65535:
         raise SettingsError(f"--address must be HOST:PORT, got {address!r}")
     return host.strip("[]"), int(port_text)
 
@@ -154,7 +154,8 @@ class Settings:
 
     @property
     def address(self) -> str:
-        return f"{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
 
     @property
     def labels(self) -> tuple[str, ...] | None:

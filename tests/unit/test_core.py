@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from drum_testing.core import PredictionCore
+from drum_testing.messages import Request
 from drum_testing.model import Model
 from drum_testing.servers.flask import CoreFlask
 from drum_testing.settings import Settings, TargetType
@@ -274,6 +275,13 @@ def test_wrong_method_is_405_with_allow(client: FlaskClient, method: str, path: 
     response = client.open(path, method=method)
     assert_error(response, 405, method)
     assert "Allow" in response.headers
+
+
+def test_leading_double_slashes_read_as_one_as_werkzeug_does() -> None:
+    settings = settings_for("regression", TargetType.REGRESSION)
+    core = PredictionCore(settings, Model.load(settings), server_type="flask")
+    assert core.handle(Request("GET", "//ping/")).status == 200
+    assert core.handle(Request("GET", "/ping//")).status == 404
 
 
 def test_head_is_allowed_where_get_is_and_has_no_body(client: FlaskClient) -> None:
