@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from drum_testing.testing import process
 
 MODELS = Path(__file__).parent / "fixtures" / "models"
 """One folder per fixture model (``custom.py`` and friends)."""
@@ -22,9 +23,6 @@ def models_dir() -> Path:
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
-    """Wait until ``condition()`` holds, polling briefly; fail the test after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.005)
+    """Wait until ``condition()`` holds; fail the test if it does not within ``timeout``."""
+    if not process.wait_for(condition, timeout):
+        pytest.fail(f"timed out after {timeout} s waiting for {what}")

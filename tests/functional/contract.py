@@ -1,0 +1,508 @@
+"""The contract battery: CONTRACT.md as data, one :class:`Case` per request and answer.
+
+The functional tests run every case against the server type of their session; the parity
+session runs every case against all three types and compares what they answered.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from tests.conftest import BINARY_LABELS, MULTICLASS_LABELS
+
+REQUEST_ID = "contract-battery-request"
+OUR_HEADERS = (
+    "X-Drum-Version",
+    "X-Request-ID",
+    "X_Request_ID",
+    "X-Drum-User-Http-Error",
+    "Allow",
+    "Location",
+)
+"""Headers of ours that every server type must send alike (Date, Server are the server's)."""
+
+MODELS: Mapping[str, tuple[str, tuple[str, ...] | None]] = {
+    # fixture folder: (target type, class labels as DrumServerRun takes them)
+    "regression": ("regression", None),
+    "binary": ("binary", BINARY_LABELS),
+    "multiclass": ("multiclass", MULTICLASS_LABELS),
+    "anomaly": ("anomaly", None),
+    "unstructured": ("unstructured", None),
+    "json_input": ("regression", None),
+    "chat": ("textgeneration", None),
+}
+
+CSV = b"a,b\n1,2\n3,4\n"
+BOUNDARY = "contract-boundary"
+
+
+def multipart(fields: Mapping[str, tuple[str, bytes]]) -> tuple[bytes, dict[str, str]]:
+    """A multipart/form-data body from ``{name: (filename, data)}``, byte for byte fixed."""
+    parts = []
+    for name, (filename, data) in fields.items():
+        head = (
+            f"--{BOUNDARY}\r\nContent-Disposition: form-data; "
+            f'name="{name}"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        )
+        parts.append(head.encode() + data + b"\r\n")
+    body = b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
+    return body, {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
+
+
+MULTIPART_CSV = multipart({"X": ("x.csv", CSV)})
+MULTIPART_MTX = multipart(
+    {"X": ("x.mtx", b"%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1.5\n2 2 4\n")}
+)
+MULTIPART_WRONG_FIELD = multipart({"Y": ("y.csv", CSV)})
+TEXT_CSV = {"Content-Type": "text/csv"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One request of the contract and what the answer must be."""
+
+    id: str
+    model: str
+    method: str
+    path: str
+    status: int
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    json: Any = None
+    """The exact JSON body expected, when given."""
+    message: str | None = None
+    """A fragment the error message must contain (the message starts with ``ERROR: ``)."""
+    content_type: str | None = None
+    expect_headers: Mapping[str, str] = field(default_factory=dict)
+
+
+OK = {"message": "OK"}
+CASES: tuple[Case, ...] = (
+    # --- liveness and metadata
+    *(Case(f"ping {p}", "regression", "GET", p, 200, json=OK) for p in ("/", "/ping/", "/ping")),
+    Case("health", "regression", "GET", "/health/", 200, json=OK),
+    Case(
+        "capabilities",
+        "regression",
+        "GET",
+        "/capabilities/",
+        200,
+        json={
+            "supported_payload_formats": {"csv": True, "mtx": True, "arrow": False},
+            "supported_methods": {"chat": False},
+        },
+    ),
+    Case(
+        "capabilities chat",
+        "chat",
+        "GET",
+        "/capabilities/",
+        200,
+        json={
+            "supported_payload_formats": {"csv": True, "mtx": True, "arrow": False},
+            "supported_methods": {"chat": True},
+        },
+    ),
+    Case("stats", "regression", "GET", "/stats/", 200),
+    Case("info", "binary", "GET", "/info/", 200),
+    # --- structured scoring
+    *(
+        Case(
+            f"regression {path} {ctype}",
+            "regression",
+            "POST",
+            path,
+            200,
+            body=CSV,
+            headers={"Content-Type": ctype} if ctype else {},
+            json={"predictions": [3.0, 7.0]},
+        )
+        for path in ("/predict/", "/predictions/", "/invocations")
+        for ctype in ("text/csv", "text/plain", "")
+    ),
+    Case(
+        "multipart X",
+        "regression",
+        "POST",
+        "/predict/",
+        200,
+        body=MULTIPART_CSV[0],
+        headers=MULTIPART_CSV[1],
+        json={"predictions": [3.0, 7.0]},
+    ),
+    Case(
+        "sparse X",
+        "regression",
+        "POST",
+        "/predict/",
+        200,
+        body=MULTIPART_MTX[0],
+        headers=MULTIPART_MTX[1],
+        json={"predictions": [1.5, 4.0]},
+    ),
+    Case(
+        "charset",
+        "regression",
+        "POST",
+        "/predict/",
+        200,
+        body="é,b\n1,2\n".encode("latin-1"),
+        headers={"Content-Type": "text/csv; charset=latin-1"},
+        json={"predictions": [3.0]},
+    ),
+    Case(
+        "binary",
+        "binary",
+        "POST",
+        "/predict/",
+        200,
+        body=CSV,
+        headers=TEXT_CSV,
+        json={"predictions": [{"yes": 0.75, "no": 0.25}] * 2},
+    ),
+    Case(
+        "multiclass",
+        "multiclass",
+        "POST",
+        "/predict/",
+        200,
+        body=CSV,
+        headers=TEXT_CSV,
+        json={"predictions": [{"red": 0.5, "green": 0.3, "blue": 0.2}] * 2},
+    ),
+    Case(
+        "anomaly",
+        "anomaly",
+        "POST",
+        "/predict/",
+        200,
+        body=CSV,
+        headers=TEXT_CSV,
+        json={"predictions": [0.01, 0.03]},
+    ),
+    Case(
+        "read_input_data",
+        "json_input",
+        "POST",
+        "/predict/",
+        200,
+        body=b'[{"x": 1}, {"x": 2.5}]',
+        headers={"Content-Type": "application/json"},
+        json={"predictions": [2.0, 5.0]},
+    ),
+    # --- unstructured scoring
+    *(
+        Case(
+            f"unstructured {p}",
+            "unstructured",
+            "POST",
+            p + "?mode=upper",
+            200,
+            body="héllo".encode(),
+            headers={"Content-Type": "text/plain"},
+            content_type="text/plain; charset=utf-8",
+        )
+        for p in ("/predictUnstructured/", "/predictionsUnstructured/")
+    ),
+    Case(
+        "unstructured meta",
+        "unstructured",
+        "POST",
+        "/predictUnstructured/?mode=meta&k=1",
+        200,
+        body="ü".encode("latin-1"),
+        headers={"Content-Type": "text/csv; charset=latin-1", "X-Fixture": "seen"},
+        json={
+            "type": "str",
+            "mimetype": "text/csv",
+            "charset": "latin-1",
+            "query": {"mode": "meta", "k": "1"},
+            "length": 1,
+            "header": "seen",
+        },
+    ),
+    Case(
+        "unstructured bytes",
+        "unstructured",
+        "POST",
+        "/predictUnstructured/?mode=bytes",
+        200,
+        body=bytes(range(256)),
+        headers={"Content-Type": "image/png"},
+        content_type="application/octet-stream",
+    ),
+    # --- chat
+    Case(
+        "chat",
+        "chat",
+        "POST",
+        "/v1/chat/completions",
+        200,
+        body=b'{"messages": [{"role": "user", "content": "abc"}]}',
+        headers={"Content-Type": "application/json"},
+    ),
+    Case(
+        "chat streamed",
+        "chat",
+        "POST",
+        "/chat/completions",
+        200,
+        body=b'{"stream": true, "messages": [{"role": "user", "content": "ab"}]}',
+        headers={"Content-Type": "application/json"},
+        content_type="text/event-stream; charset=utf-8",
+    ),
+    Case("chat models", "chat", "GET", "/v1/models", 200),
+    # --- error rules
+    *(
+        Case(f"404 {p}", "regression", "GET", p, 404, message=p)
+        for p in ("/nope", "/predict/extra", "/PING/")
+    ),
+    Case(
+        "404 chat without chat",
+        "regression",
+        "POST",
+        "/chat/completions",
+        404,
+        body=b"{}",
+        message="chat",
+    ),
+    *(
+        Case(f"405 {m} {p}", "regression", m, p, 405, message=m)
+        for m, p in (
+            ("GET", "/predict/"),
+            ("POST", "/ping/"),
+            ("PUT", "/info/"),
+            ("DELETE", "/predictUnstructured/"),
+        )
+    ),
+    *(
+        Case(
+            f"308 {p}",
+            "regression",
+            "POST",
+            p + "?x=1",
+            308,
+            body=CSV,
+            headers=TEXT_CSV,
+            expect_headers={"Location": p + "/?x=1"},
+        )
+        for p in ("/predict", "/info")
+    ),
+    Case(
+        "400 broken multipart",
+        "regression",
+        "POST",
+        "/predict/",
+        400,
+        body=b"--xyz\r\nnot a part",
+        headers={"Content-Type": "multipart/form-data; boundary=xyz"},
+        message="multipart",
+    ),
+    Case(
+        "400 chat invalid json",
+        "chat",
+        "POST",
+        "/chat/completions",
+        400,
+        body=b"{not json",
+        headers={"Content-Type": "application/json"},
+        message="JSON",
+    ),
+    Case("422 empty", "regression", "POST", "/predict/", 422, headers=TEXT_CSV, message="no data"),
+    Case(
+        "422 format",
+        "regression",
+        "POST",
+        "/predict/",
+        422,
+        body=b"{}",
+        headers={"Content-Type": "application/json"},
+        message="application/json",
+    ),
+    Case(
+        "422 charset",
+        "regression",
+        "POST",
+        "/predict/",
+        422,
+        body=b"\xff\xfe,\n1,2\n",
+        headers=TEXT_CSV,
+        message="utf-8",
+    ),
+    Case(
+        "422 bad csv",
+        "regression",
+        "POST",
+        "/predict/",
+        422,
+        body=b'a,b\n1,2,3,4\n"unclosed',
+        headers=TEXT_CSV,
+        message="CSV",
+    ),
+    Case(
+        "422 no rows",
+        "regression",
+        "POST",
+        "/predict/",
+        422,
+        body=b"a,b\n",
+        headers=TEXT_CSV,
+        message="no rows",
+    ),
+    Case(
+        "422 no field X",
+        "regression",
+        "POST",
+        "/predict/",
+        422,
+        body=MULTIPART_WRONG_FIELD[0],
+        headers=MULTIPART_WRONG_FIELD[1],
+        message="X",
+    ),
+    Case(
+        "422 text charset",
+        "unstructured",
+        "POST",
+        "/predictUnstructured/",
+        422,
+        body=b"\xff\xfe",
+        headers={"Content-Type": "text/plain"},
+        message="utf-8",
+    ),
+    Case(
+        "422 unstructured route",
+        "regression",
+        "POST",
+        "/predictUnstructured/",
+        422,
+        body=CSV,
+        headers=TEXT_CSV,
+        message="regression",
+    ),
+    Case(
+        "422 structured route",
+        "unstructured",
+        "POST",
+        "/predict/",
+        422,
+        body=CSV,
+        headers=TEXT_CSV,
+        message="unstructured",
+    ),
+    Case(
+        "422 transform route",
+        "regression",
+        "POST",
+        "/transform/",
+        422,
+        body=CSV,
+        headers=TEXT_CSV,
+        message="transform",
+    ),
+    Case(
+        "500 model raised",
+        "regression",
+        "POST",
+        "/predict/",
+        500,
+        body=b"fail\n1\n",
+        headers=TEXT_CSV,
+        message="ValueError: model failed on purpose",
+    ),
+    Case(
+        "500 unstructured raised",
+        "unstructured",
+        "POST",
+        "/predictUnstructured/?mode=fail",
+        500,
+        body=b"x",
+        message="RuntimeError",
+    ),
+    Case(
+        "418 CustomHTTPError",
+        "regression",
+        "POST",
+        "/predict/",
+        418,
+        body=b"http_error\n1\n",
+        headers=TEXT_CSV,
+        message="teapot",
+        expect_headers={"X-Drum-User-Http-Error": "true"},
+    ),
+    Case(
+        "409 CustomHTTPError",
+        "unstructured",
+        "POST",
+        "/predictUnstructured/?mode=http_error",
+        409,
+        body=b"x",
+        message="conflict",
+        expect_headers={"X-Drum-User-Http-Error": "true"},
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What a server answered, reduced to what must be equal across server types."""
+
+    status: int
+    content_type: str
+    headers: Mapping[str, str]
+    body: Any
+
+
+def send(base_url: str, case: Case) -> requests.Response:
+    """Send the case's request (redirects are not followed: a 308 is an answer here)."""
+    headers = {"X-Request-ID": REQUEST_ID, **case.headers}
+    return requests.request(
+        case.method,
+        base_url + case.path,
+        data=case.body,
+        headers=headers,
+        allow_redirects=False,
+        timeout=30,
+    )
+
+
+def observe(response: requests.Response) -> Observed:
+    content_type = response.headers.get("Content-Type", "")
+    body: Any = response.content
+    if content_type.startswith("application/json"):
+        body = response.json()
+        if isinstance(body, dict) and "mem_info" in body:  # /stats/: figures vary, keys don't
+            body = {key: sorted(value) for key, value in body.items() if isinstance(value, dict)}
+    ours = {name: response.headers[name] for name in OUR_HEADERS if name in response.headers}
+    return Observed(response.status_code, content_type, ours, body)
+
+
+def check(case: Case, response: requests.Response) -> None:
+    """Assert that ``response`` is what the contract says ``case`` gets."""
+    assert response.status_code == case.status, (case.id, response.status_code, response.text)
+    seen = observe(response)
+    assert seen.headers["X-Request-ID"] == REQUEST_ID
+    assert seen.headers["X_Request_ID"] == REQUEST_ID
+    assert "X-Drum-Version" in seen.headers
+    for name, value in case.expect_headers.items():
+        assert seen.headers.get(name) == value, (name, seen.headers)
+    if case.content_type is not None:
+        assert seen.content_type == case.content_type
+    if case.json is not None:
+        assert seen.body == case.json
+    if case.status >= 400:
+        assert seen.content_type == "application/json"
+        text = response.json()["message"]
+        assert text.startswith("ERROR: ")
+        assert case.message is None or case.message in text, text
+
+
+def decode_events(body: bytes) -> list[Any]:
+    """The JSON payloads of a server-sent-events body, ``[DONE]`` as the string."""
+    events = [e for e in body.decode().split("\n\n") if e]
+    return [e[6:] if e == "data: [DONE]" else json.loads(e[6:]) for e in events]
