@@ -90,7 +90,8 @@ def wait_for_log(log: Path, text: str, timeout: float = 10) -> str:
 
 
 def test_output_goes_to_the_log_and_the_child_leads_its_group(start: Start, log: Path) -> None:
-    code = MARKER + "import os, sys\nprint('out')\nprint('err', file=sys.stderr)\n"
+    # flush=True: stdout to a file is block-buffered unless PYTHONUNBUFFERED is set.
+    code = MARKER + "import os, sys\nprint('out', flush=True)\nprint('err', file=sys.stderr)\n"
     code += "print(os.getpgid(0) == os.getpid() == os.getsid(0), sys.stdin.read() == '')\n"
     proc = start(code)
     assert proc.wait(timeout=10) == 0
