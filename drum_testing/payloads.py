@@ -8,6 +8,7 @@ file name ends in ``.mtx``) or as the raw body. Every way it can be wrong maps t
 from __future__ import annotations
 
 import csv
+import inspect
 import io
 import json
 import math
@@ -146,8 +147,11 @@ def read_sparse(data: bytes, column_names: bytes | None) -> pd.DataFrame:
     from scipy.io import mmread  # scipy is imported only by the sparse path.
     from scipy.sparse import csr_matrix
 
+    # scipy 1.18 warns that mmread's default result type changes; ask for the new one
+    # where the argument exists (the conversion below takes either).
+    options = {"spmatrix": False} if "spmatrix" in inspect.signature(mmread).parameters else {}
     try:
-        matrix = csr_matrix(mmread(io.BytesIO(data)))
+        matrix = csr_matrix(mmread(io.BytesIO(data), **options))
     except Exception as exc:  # scipy raises ValueError, IndexError, ... on bad input
         raise RequestError(422, f"ERROR: the Matrix Market data cannot be parsed: {exc}") from None
     names: list[str] | None = None
