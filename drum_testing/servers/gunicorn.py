@@ -1,0 +1,111 @@
+"""The Gunicorn server type: the Flask adapter's WSGI app, served by pre-forked workers.
+
+The process that ``python -m drum_testing server`` started *is* the gunicorn master: the
+application runs in-process (no child server that could be orphaned), so SIGTERM from
+``DrumServerRun`` or a container runtime reaches the arbiter directly, which stops the
+workers gracefully and exits 0.
+
+The model is loaded once, in the master, before the workers fork (like ``--preload``): a
+model that cannot load fails at once with its traceback rather than as a loop of workers
+failing to boot. Threads do not survive ``fork``, so each worker builds its own worker
+context and flusher after it starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from drum_testing.core import PredictionCore
+from drum_testing.flusher import StdoutFlusher
+from drum_testing.servers.flask import CoreFlask
+from drum_testing.worker_ctx import WorkerCtx
+
+logger = logging.getLogger(__name__)
+
+GRACEFUL_TIMEOUT = 30
+"""Seconds a stopping worker has to finish its requests."""
+WORKER_TIMEOUT = 600
+"""Seconds a busy worker may stay silent before the master restarts it (slow models)."""
+KEEPALIVE = 5
+THREADS = 4
+"""Requests one worker serves at once (the Flask type has a thread per request, FastAPI a pool)."""
+
+
+class GunicornWorkerCtx(WorkerCtx):
+    """The worker context of one gunicorn worker process."""
+
+
+class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no types
+    """Gunicorn run in-process on an already-listening socket."""
+
+    def __init__(self, core: PredictionCore, sock: socket.socket) -> None:
+        self.core = core
+        self.sock = sock
+        self.app = CoreFlask(core)
+        super().__init__()
+
+    def load_config(self) -> None:
+        settings = self.core.settings
+        options: dict[str, Any] = {
+            # gunicorn adopts the descriptor; keeping our socket object open keeps it valid.
+            "bind": [f"fd://{self.sock.fileno()}"],
+            "workers": settings.max_workers,
+            # gthread: idle keep-alive connections wait in a poller, not in a worker, and a
+            # slow prediction leaves threads to answer /ping/, as the other types do.
+            "worker_class": "gthread",
+            "threads": THREADS,
+            "keepalive": KEEPALIVE,
+            "graceful_timeout": GRACEFUL_TIMEOUT,
+            "timeout": WORKER_TIMEOUT,
+            "loglevel": settings.logging_level.lower(),
+            "errorlog": "-",
+            "accesslog": None,
+            "proc_name": "drum_testing",
+            # Gunicorn 25+ opens a control socket at one fixed path per user; parallel
+            # servers would fight over it.
+            "control_socket_disable": True,
+            "post_worker_init": self._post_worker_init,
+            "worker_exit": self._worker_exit,
+        }
+        for name, value in options.items():
+            if name in self.cfg.settings:  # older gunicorns lack some settings
+                self.cfg.set(name, value)
+
+    def load(self) -> CoreFlask:
+        return self.app
+
+    def _post_worker_init(self, worker: Any) -> None:
+        ctx = GunicornWorkerCtx(f"gunicorn worker {os.getpid()}")
+        flusher = StdoutFlusher(self.core.settings.flush_interval, keep_running=ctx.running)
+        ctx.add_thread(flusher.thread, name="StdoutFlusher")
+        ctx.defer_cleanup(flusher.stop, order=50, desc="StdoutFlusher.stop()")
+        self.app.flusher = flusher  # this worker's copy of the app, after the fork
+        worker.drum_worker_ctx = ctx
+        ctx.start()
+
+    def _worker_exit(self, server: Any, worker: Any) -> None:
+        ctx: WorkerCtx | None = getattr(worker, "drum_worker_ctx", None)
+        if ctx is not None:
+            ctx.stop()
+            ctx.cleanup()
+
+
+def serve(core: PredictionCore, sock: socket.socket) -> int:
+    """Run the gunicorn master here until it is stopped; returns its exit status."""
+    settings = core.settings
+    logger.warning(
+        "serving %s model on http://%s:%s (gunicorn, %d workers)",
+        settings.target_type.value,
+        *sock.getsockname()[:2],
+        settings.max_workers,
+    )
+    try:
+        DrumGunicorn(core, sock).run()
+    except SystemExit as exc:  # the arbiter exits through sys.exit
+        return exc.code if isinstance(exc.code, int) else 0
+    return 0

@@ -1,0 +1,58 @@
+"""The Gunicorn server type's configuration and its per-worker context, without forking."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+
+from drum_testing.core import PredictionCore
+from drum_testing.servers.gunicorn import DrumGunicorn, GunicornWorkerCtx
+from drum_testing.settings import Settings, TargetType
+from drum_testing.testing import listening_socket
+from tests.conftest import MODELS
+
+
+@pytest.fixture
+def sock() -> Iterator[socket.socket]:
+    with listening_socket() as bound:
+        yield bound
+
+
+@pytest.fixture
+def application(sock: socket.socket) -> DrumGunicorn:
+    settings = Settings(
+        code_dir=MODELS / "regression", target_type=TargetType.REGRESSION, max_workers=3
+    )
+    return DrumGunicorn(PredictionCore.load(settings), sock)
+
+
+def test_config_serves_the_inherited_socket_with_the_asked_workers(
+    application: DrumGunicorn, sock: socket.socket
+) -> None:
+    settings = application.cfg.settings
+    assert settings["bind"].value == [f"fd://{sock.fileno()}"]
+    assert settings["workers"].value == 3
+    assert settings["worker_class"].value == "gthread"
+    assert settings["control_socket_disable"].value is True
+    assert application.load() is application.app
+
+
+def test_each_worker_gets_a_context_that_owns_its_flusher(application: DrumGunicorn) -> None:
+    worker = SimpleNamespace()
+    application.cfg.post_worker_init(worker)
+    ctx = worker.drum_worker_ctx
+    flusher = application.app.flusher
+    assert isinstance(ctx, GunicornWorkerCtx)
+    assert flusher is not None
+    assert ctx.running()
+    assert flusher.thread.is_alive()
+    assert flusher.start() is False  # the context started it; it starts once
+    flushes = flusher.flush_count
+    application.cfg.worker_exit(None, worker)
+    assert not ctx.running()
+    assert not flusher.thread.is_alive()
+    assert flusher.flush_count == flushes + 1  # the final flush
+    assert ctx.failures == []
