@@ -8,6 +8,7 @@ file name ends in ``.mtx``) or as the raw body. Every way it can be wrong maps t
 from __future__ import annotations
 
 import csv
+import functools
 import inspect
 import io
 import json
@@ -48,7 +49,11 @@ class ContentType:
             >>> ContentType.parse("text/CSV; charset=latin-1").charset
             'latin-1'
         """
-        if not value or not value.strip():
+        return _parse_content_type(value or "")
+
+    @classmethod
+    def _parse(cls, value: str) -> ContentType:
+        if not value.strip():
             return cls("", None, "")
         message = Message()
         message["content-type"] = value
@@ -71,6 +76,12 @@ class ContentType:
             }
             or self.mimetype.endswith("+json")
         )
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_content_type(value: str) -> ContentType:
+    # Clients send the same few content types again and again; the MIME parser is not free.
+    return ContentType._parse(value)
 
 
 @dataclass(frozen=True)

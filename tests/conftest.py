@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from drum_testing.settings import Settings, TargetType
 from drum_testing.testing import process
 
 MODELS = Path(__file__).parent / "fixtures" / "models"
@@ -26,3 +28,16 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0, what: str = "
     """Wait until ``condition()`` holds; fail the test if it does not within ``timeout``."""
     if not process.wait_for(condition, timeout):
         pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+def settings_for(code_dir: Path, target: TargetType, **overrides: Any) -> Settings:
+    """Settings for a model folder, with the fixture class labels where the target needs them."""
+    labels: dict[str, Any] = {}
+    if target is TargetType.BINARY:
+        labels = {
+            "positive_class_label": BINARY_LABELS[0],
+            "negative_class_label": BINARY_LABELS[1],
+        }
+    elif target is TargetType.MULTICLASS:
+        labels = {"class_labels": MULTICLASS_LABELS}
+    return Settings(code_dir=code_dir, target_type=target, **labels, **overrides)

@@ -19,22 +19,10 @@ from drum_testing.model import Model
 from drum_testing.servers.flask import CoreFlask
 from drum_testing.settings import Settings, TargetType
 from drum_testing.version import VERSION
-from tests.conftest import BINARY_LABELS, MODELS, MULTICLASS_LABELS
+from tests.conftest import BINARY_LABELS, MODELS, MULTICLASS_LABELS, settings_for
 
 CSV = "a,b\n1,2\n3,4\n"
 ClientFactory = Callable[..., FlaskClient]
-
-
-def settings_for(model: str, target: TargetType, **overrides: Any) -> Settings:
-    labels: dict[str, Any] = {}
-    if target is TargetType.BINARY:
-        labels = {
-            "positive_class_label": BINARY_LABELS[0],
-            "negative_class_label": BINARY_LABELS[1],
-        }
-    elif target is TargetType.MULTICLASS:
-        labels = {"class_labels": MULTICLASS_LABELS}
-    return Settings(code_dir=MODELS / model, target_type=target, **labels, **overrides)
 
 
 @pytest.fixture
@@ -42,7 +30,7 @@ def make_client() -> ClientFactory:
     def make(
         model: str = "regression", target: str = "regression", **overrides: Any
     ) -> FlaskClient:
-        settings = settings_for(model, TargetType(target), **overrides)
+        settings = settings_for(MODELS / model, TargetType(target), **overrides)
         core = PredictionCore(settings, Model.load(settings), server_type="flask")
         return CoreFlask(core).test_client()
 
@@ -278,7 +266,7 @@ def test_wrong_method_is_405_with_allow(client: FlaskClient, method: str, path: 
 
 
 def test_leading_double_slashes_read_as_one_as_werkzeug_does() -> None:
-    settings = settings_for("regression", TargetType.REGRESSION)
+    settings = settings_for(MODELS / "regression", TargetType.REGRESSION)
     core = PredictionCore(settings, Model.load(settings), server_type="flask")
     assert core.handle(Request("GET", "//ping/")).status == 200
     assert core.handle(Request("GET", "/ping//")).status == 404
@@ -420,13 +408,13 @@ def test_url_prefix_moves_every_route(make_client: ClientFactory) -> None:
 
 
 def test_core_needs_a_model_or_a_load_error() -> None:
-    settings = settings_for("regression", TargetType.REGRESSION)
+    settings = settings_for(MODELS / "regression", TargetType.REGRESSION)
     with pytest.raises(ValueError, match="model or the error"):
         PredictionCore(settings, None, server_type="flask")
 
 
 def test_settings_are_not_mutated_by_serving(make_client: ClientFactory) -> None:
-    settings = settings_for("regression", TargetType.REGRESSION)
+    settings = settings_for(MODELS / "regression", TargetType.REGRESSION)
     before = replace(settings)
     core = PredictionCore(settings, Model.load(settings), server_type="flask")
     CoreFlask(core).test_client().post("/predict/", data=CSV, content_type="text/csv")

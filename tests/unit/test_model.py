@@ -16,8 +16,8 @@ import pytest
 
 from drum_testing.errors import ModelLoadError
 from drum_testing.model import Model, ModelOutputError
-from drum_testing.settings import Settings, TargetType
-from tests.conftest import BINARY_LABELS, MODELS, MULTICLASS_LABELS
+from drum_testing.settings import TargetType
+from tests.conftest import MODELS, settings_for
 
 FRAME = pd.DataFrame({"a": [1, 2], "b": [3.5, 4.0]})
 
@@ -37,18 +37,6 @@ def restore_imports(tmp_path: Path) -> Iterator[None]:
         file = getattr(module, "__file__", None)
         if isinstance(file, str) and Path(file).is_relative_to(tmp_path):
             del sys.modules[name]
-
-
-def settings_for(code_dir: Path, target: TargetType) -> Settings:
-    labels: dict[str, Any] = {}
-    if target is TargetType.BINARY:
-        labels = {
-            "positive_class_label": BINARY_LABELS[0],
-            "negative_class_label": BINARY_LABELS[1],
-        }
-    elif target is TargetType.MULTICLASS:
-        labels = {"class_labels": MULTICLASS_LABELS}
-    return Settings(code_dir=code_dir, target_type=target, **labels)
 
 
 def load(code_dir: Path, target: TargetType = TargetType.REGRESSION) -> Model:
