@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import RequestError
+from .numeric_csv import parse_numeric_csv
 
 CSV_MIMETYPES = frozenset({"text/csv", "text/plain", ""})
 """Raw structured bodies we parse as CSV; ``""`` is a request without a content type."""
@@ -143,6 +144,9 @@ def read_csv(data: bytes, charset: str | None) -> pd.DataFrame:
     text = decode_text(data, charset)
     if not text.strip():
         raise RequestError(422, "ERROR: no data: the CSV is empty")
+    fast = parse_numeric_csv(text)
+    if fast is not None:
+        return fast
     try:
         frame = pd.read_csv(io.StringIO(text))
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError) as exc:
