@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import RequestError
-from .numeric_csv import parse_numeric_csv
+from .numeric_csv import READ_CSV_OPTIONS, parse_numeric_csv
 
 CSV_MIMETYPES = frozenset({"text/csv", "text/plain", ""})
 """Raw structured bodies we parse as CSV; ``""`` is a request without a content type."""
@@ -148,7 +148,7 @@ def read_csv(data: bytes, charset: str | None) -> pd.DataFrame:
     if fast is not None:
         return fast
     try:
-        frame = pd.read_csv(io.StringIO(text))
+        frame: pd.DataFrame = pd.read_csv(io.StringIO(text), **READ_CSV_OPTIONS)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise RequestError(422, f"ERROR: the CSV cannot be parsed: {first_line}") from None

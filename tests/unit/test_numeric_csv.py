@@ -8,11 +8,12 @@ import random
 import pandas as pd
 import pytest
 
-from drum_testing.numeric_csv import MAX_ROWS, parse_numeric_csv
+from drum_testing.numeric_csv import MAX_ROWS, READ_CSV_OPTIONS, parse_numeric_csv
 
 
 def read_csv(text: str) -> pd.DataFrame:
-    return pd.read_csv(io.StringIO(text))
+    frame: pd.DataFrame = pd.read_csv(io.StringIO(text), **READ_CSV_OPTIONS)
+    return frame
 
 
 def random_number(rng: random.Random) -> str:
@@ -53,7 +54,6 @@ def test_random_numeric_csvs_parse_exactly_as_read_csv(seed: int) -> None:
         "x y,z\n1.5,2\n",
         "a,b\n1,2.0\n3,4\n",
         "a,b\n-1,1e5\n",
-        "a\n1e999\n",
         "a\n1e-999\n",
         "a\n-0.0\n",
         "a\n4.9e-324\n",
@@ -80,6 +80,7 @@ def test_plain_cases_match_read_csv(text: str) -> None:
         ("a,b\n1,2,3\n", "a row wider than the header"),
         ("a,b\n+1,2\n", "a plus sign"),
         ("a,b\n1,inf\n", "infinity"),
+        ("a,b\n1,1e999\n", "a float that overflows (pandas 2 keeps it as text)"),
         ("a,b\n1,True\n", "booleans"),
         ("a,b\n1,12345678901234567890\n", "an integer beyond int64"),
         ("a,b\n", "no rows"),
