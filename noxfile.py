@@ -85,7 +85,7 @@ def _pytest_args(posargs: Sequence[str], default_path: str) -> list[str]:
 def unit(session: nox.Session) -> None:
     """Unit tests, on every supported Python (-n auto unless arguments are given)."""
     # Every type: the unit tests cover each adapter (Starlette's TestClient wants httpx2).
-    _install(session, *_editable(ALL_EXTRAS), *TEST_TOOLS, "httpx2", "nox")
+    _install(session, *_editable(ALL_EXTRAS), *TEST_TOOLS, "hypothesis", "httpx2", "nox")
     if session.posargs:
         session.run("pytest", *_pytest_args(session.posargs, "tests/unit"))
     else:
@@ -124,7 +124,9 @@ def parity(session: nox.Session) -> None:
 @nox.session(python=SESSION_PYTHON, tags=[CI_TAG])
 def lint(session: nox.Session) -> None:
     """ruff, ruff format, mypy --strict and actionlint on the workflows."""
-    _install(session, *_editable(ALL_EXTRAS), "pytest", "nox", "mypy", "ruff", *TYPE_STUBS)
+    _install(
+        session, *_editable(ALL_EXTRAS), "pytest", "hypothesis", "nox", "mypy", "ruff", *TYPE_STUBS
+    )
     checks: dict[str, Callable[[], object]] = {
         "ruff check": lambda: session.run("ruff", "check", "."),
         "ruff format": lambda: session.run("ruff", "format", "--check", "."),

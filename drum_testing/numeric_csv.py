@@ -5,8 +5,9 @@
 input whose meaning is beyond doubt (a header of distinct bare names, then rows of plain
 decimal numbers, no quotes, blanks, spaces, NaN markers or missing cells) and returns
 None for anything else, which then goes to ``read_csv``. Where it answers, it answers
-exactly what ``read_csv(..., **READ_CSV_OPTIONS)`` would: int64 columns where every cell
-is an integer, float64 where any is not, correctly rounded (the tests hold it to that).
+exactly what ``pandas.read_csv`` with its defaults would, as DRUM calls it: int64 columns
+where every cell is an integer, float64 where any is not, correctly rounded (the tests hold
+it to that).
 """
 
 from __future__ import annotations
@@ -17,13 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-READ_CSV_OPTIONS: dict[str, Any] = (
-    # pandas 3 parses floats correctly rounded by default (and deprecates the option);
-    # pandas 2's default parser can be one unit in the last place off. Both paths of
-    # read_csv in drum_testing.payloads then give the same floats as this module.
-    {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
-)
-"""What ``pandas.read_csv`` needs to parse floats as this module does."""
+CORRECTLY_ROUNDED_FLOATS = int(pd.__version__.split(".")[0]) >= 3
+"""pandas 3's ``read_csv`` parses floats correctly rounded, as ``float()`` does; pandas 2's
+default parser can be one unit in the last place off. DRUM calls ``read_csv`` with its
+defaults, so on pandas 2 the fast path takes integer columns only and leaves floats to it."""
 
 MAX_ROWS = 1000
 """Above this, read_csv's C parser wins anyway; the fast path is for the per-request case."""
@@ -44,6 +42,8 @@ def parse_numeric_csv(text: str) -> pd.DataFrame | None:
         >>> parse_numeric_csv('a,b\\n1,"x"\\n') is None
         True
     """
+    if "\ufeff" in text:
+        return None  # a byte order mark (the caller strips a leading one, as pandas does)
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the final newline
@@ -60,7 +60,9 @@ def parse_numeric_csv(text: str) -> pd.DataFrame | None:
     for name, cells in zip(header, zip(*rows, strict=True), strict=True):
         if all(_INT.fullmatch(cell) for cell in cells):
             data[name] = np.array([int(cell) for cell in cells], dtype=np.int64)
-        elif all(_FLOAT.fullmatch(cell) or _INT.fullmatch(cell) for cell in cells):
+        elif CORRECTLY_ROUNDED_FLOATS and all(
+            _FLOAT.fullmatch(cell) or _INT.fullmatch(cell) for cell in cells
+        ):
             floats = np.array([float(cell) for cell in cells], dtype=np.float64)
             if not np.isfinite(floats).all():
                 return None  # an overflow: pandas 3 reads inf, pandas 2 keeps the text

@@ -7,7 +7,6 @@ file name ends in ``.mtx``) or as the raw body. Every way it can be wrong maps t
 
 from __future__ import annotations
 
-import csv
 import functools
 import inspect
 import io
@@ -23,14 +22,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .csv_input import decode_text
 from .errors import RequestError
-from .numeric_csv import READ_CSV_OPTIONS, parse_numeric_csv
 
 CSV_MIMETYPES = frozenset({"text/csv", "text/plain", ""})
 """Raw structured bodies we parse as CSV; ``""`` is a request without a content type."""
 MULTIPART = "multipart/form-data"
 SPARSE_SUFFIX = ".mtx"
-DEFAULT_CHARSET = "utf-8"
 
 
 @dataclass(frozen=True)
@@ -124,37 +122,6 @@ def parse_multipart(body: bytes, content_type: ContentType) -> dict[str, FormFil
             data=data if isinstance(data, bytes) else b"",
         )
     return files
-
-
-def decode_text(data: bytes, charset: str | None) -> str:
-    """Decode ``data`` in ``charset`` (utf-8 when none is given); a mismatch is a 422."""
-    encoding = charset or DEFAULT_CHARSET
-    try:
-        return data.decode(encoding)
-    except LookupError:
-        raise RequestError(422, f"ERROR: unknown charset {encoding!r}") from None
-    except UnicodeDecodeError as exc:
-        raise RequestError(
-            422, f"ERROR: the body is not valid {encoding} text (byte {exc.start}: {exc.reason})"
-        ) from None
-
-
-def read_csv(data: bytes, charset: str | None) -> pd.DataFrame:
-    """Parse CSV bytes into a DataFrame; empty or unparseable CSV is a 422."""
-    text = decode_text(data, charset)
-    if not text.strip():
-        raise RequestError(422, "ERROR: no data: the CSV is empty")
-    fast = parse_numeric_csv(text)
-    if fast is not None:
-        return fast
-    try:
-        frame: pd.DataFrame = pd.read_csv(io.StringIO(text), **READ_CSV_OPTIONS)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError) as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise RequestError(422, f"ERROR: the CSV cannot be parsed: {first_line}") from None
-    if frame.shape[1] == 0:
-        raise RequestError(422, "ERROR: no data: the CSV has no columns")
-    return frame
 
 
 def read_sparse(data: bytes, column_names: bytes | None) -> pd.DataFrame:

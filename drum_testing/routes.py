@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .csv_input import decode_text, read_csv
 from .errors import RequestError
 from .messages import Request, Response, json_response
 from .model import Model, ModelOutputError
@@ -15,10 +16,8 @@ from .payloads import (
     CSV_MIMETYPES,
     MULTIPART,
     SPARSE_SUFFIX,
-    decode_text,
     dumps,
     parse_multipart,
-    read_csv,
     read_sparse,
 )
 from .settings import TargetType

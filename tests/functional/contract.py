@@ -35,6 +35,7 @@ MODELS: Mapping[str, tuple[str, tuple[str, ...] | None]] = {
     "unstructured": ("unstructured", None),
     "json_input": ("regression", None),
     "chat": ("textgeneration", None),
+    "column_a": ("regression", None),
 }
 
 CSV = b"a,b\n1,2\n3,4\n"
@@ -155,6 +156,37 @@ CASES: tuple[Case, ...] = (
         body="é,b\n1,2\n".encode("latin-1"),
         headers={"Content-Type": "text/csv; charset=latin-1"},
         json={"predictions": [3.0]},
+    ),
+    # --- the frame the model gets is DRUM's (pandas.read_csv on the bytes)
+    *(
+        Case(
+            f"csv {what}",
+            "column_a",
+            "POST",
+            "/predict/",
+            200,
+            body=body,
+            headers=TEXT_CSV,
+            json={"predictions": predictions},
+        )
+        for what, body, predictions in (
+            # "CSV UTF-8" as spreadsheet programs save it: the BOM is not in the column name.
+            ("utf-8 bom", b"\xef\xbb\xbfa,b\n1,2\n3,4\n", [1.0, 3.0]),
+            ("utf-8 bom crlf", b"\xef\xbb\xbfa,b\r\n1.5,2\r\n3,4\r\n", [1.5, 3.0]),
+            # One column: a blank line is a missing value, so no row is lost or shifted.
+            ("one column blank line", b"a\n1\n\n3\n", [1.0, None, 3.0]),
+            ("several columns blank line", b"a,b\n1,2\n\n3,4\n", [1.0, 3.0]),
+        )
+    ),
+    Case(
+        "multipart X utf-8 bom",
+        "column_a",
+        "POST",
+        "/predict/",
+        200,
+        body=multipart({"X": ("x.csv", b"\xef\xbb\xbfa\n1\n\n3\n")})[0],
+        headers=multipart({"X": ("x.csv", b"")})[1],
+        json={"predictions": [1.0, None, 3.0]},
     ),
     Case(
         "binary",

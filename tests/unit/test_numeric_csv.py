@@ -8,11 +8,11 @@ import random
 import pandas as pd
 import pytest
 
-from drum_testing.numeric_csv import MAX_ROWS, READ_CSV_OPTIONS, parse_numeric_csv
+from drum_testing.numeric_csv import CORRECTLY_ROUNDED_FLOATS, MAX_ROWS, parse_numeric_csv
 
 
 def read_csv(text: str) -> pd.DataFrame:
-    frame: pd.DataFrame = pd.read_csv(io.StringIO(text), **READ_CSV_OPTIONS)
+    frame: pd.DataFrame = pd.read_csv(io.StringIO(text))
     return frame
 
 
@@ -38,12 +38,20 @@ def random_csv(rng: random.Random) -> str:
     return header + "\n" + "\n".join(rows) + rng.choice(["\n", ""])
 
 
+def assert_fast_path_matches(text: str) -> None:
+    """The fast path answers exactly as read_csv; on pandas 2 it leaves float columns to it."""
+    expected = read_csv(text)
+    fast = parse_numeric_csv(text)
+    if not CORRECTLY_ROUNDED_FLOATS and (expected.dtypes == "float64").any():
+        assert fast is None, text
+        return
+    assert fast is not None, text
+    pd.testing.assert_frame_equal(fast, expected, check_exact=True)
+
+
 @pytest.mark.parametrize("seed", range(300))
 def test_random_numeric_csvs_parse_exactly_as_read_csv(seed: int) -> None:
-    text = random_csv(random.Random(seed))
-    fast = parse_numeric_csv(text)
-    assert fast is not None, text
-    pd.testing.assert_frame_equal(fast, read_csv(text), check_exact=True)
+    assert_fast_path_matches(random_csv(random.Random(seed)))
 
 
 @pytest.mark.parametrize(
@@ -60,9 +68,7 @@ def test_random_numeric_csvs_parse_exactly_as_read_csv(seed: int) -> None:
     ],
 )
 def test_plain_cases_match_read_csv(text: str) -> None:
-    fast = parse_numeric_csv(text)
-    assert fast is not None
-    pd.testing.assert_frame_equal(fast, read_csv(text), check_exact=True)
+    assert_fast_path_matches(text)
 
 
 @pytest.mark.parametrize(
@@ -85,6 +91,8 @@ def test_plain_cases_match_read_csv(text: str) -> None:
         ("a,b\n1,12345678901234567890\n", "an integer beyond int64"),
         ("a,b\n", "no rows"),
         (",b\n1,2\n", "an empty name"),
+        ("\ufeffa,b\n1,2\n", "a byte order mark (the caller strips a leading one first)"),
+        ("a,\ufeffb\n1,2\n", "a byte order mark inside"),
     ],
 )
 def test_anything_else_is_declined(text: str, why: str) -> None:

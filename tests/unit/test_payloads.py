@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from drum_testing.csv_input import read_csv
 from drum_testing.errors import RequestError
-from drum_testing.payloads import ContentType, dumps, parse_multipart, read_csv, read_sparse
+from drum_testing.payloads import ContentType, dumps, parse_multipart, read_sparse
 
 # --- ContentType ----------------------------------------------------------------------------
 
@@ -55,61 +56,6 @@ def test_content_type_parse_empty(value: str | None) -> None:
 )
 def test_content_type_is_text(value: str | None, is_text: bool) -> None:
     assert ContentType.parse(value).is_text is is_text
-
-
-# --- read_csv -------------------------------------------------------------------------------
-
-
-def test_read_csv_utf8() -> None:
-    frame = read_csv("name,n\ncafé,1\nñu,2\n".encode(), None)
-    assert list(frame.columns) == ["name", "n"]
-    assert frame.to_dict("list") == {"name": ["café", "ñu"], "n": [1, 2]}
-
-
-@pytest.mark.parametrize("charset", ["latin-1", "ISO-8859-1", "cp1252"])
-def test_read_csv_honours_charset(charset: str) -> None:
-    frame = read_csv("name,n\ncafé,1\n".encode("latin-1"), charset)
-    assert frame.to_dict("list") == {"name": ["café"], "n": [1]}
-
-
-@pytest.mark.parametrize(
-    ("data", "charset", "expected"),
-    [
-        (b"name\ncaf\xe9\n", None, "not valid utf-8 text (byte 8: invalid continuation byte)"),
-        (b"name\ncaf\xe9\n", "utf-8", "not valid utf-8 text"),
-        (b"a\n\xff\xfe\x00", "ascii", "not valid ascii text (byte 2:"),
-        (b"a\n1\n", "no-such-charset", "unknown charset 'no-such-charset'"),
-    ],
-)
-def test_read_csv_undecodable_is_422(data: bytes, charset: str | None, expected: str) -> None:
-    with pytest.raises(RequestError) as caught:
-        read_csv(data, charset)
-    assert caught.value.status == 422
-    assert caught.value.message.startswith("ERROR: ")
-    assert expected in caught.value.message
-
-
-@pytest.mark.parametrize("data", [b"", b"   ", b"\n\n\r\n"])
-def test_read_csv_empty_is_422(data: bytes) -> None:
-    with pytest.raises(RequestError) as caught:
-        read_csv(data, None)
-    assert (caught.value.status, caught.value.message) == (422, "ERROR: no data: the CSV is empty")
-
-
-@pytest.mark.parametrize(
-    ("data", "detail"),
-    [
-        (b"a,b\n1,2\n3,4,5\n", "Expected 2 fields in line 3, saw 3"),
-        (b'a\n"abc\n', "EOF inside string"),
-    ],
-)
-def test_read_csv_unparseable_is_422(data: bytes, detail: str) -> None:
-    with pytest.raises(RequestError) as caught:
-        read_csv(data, None)
-    assert caught.value.status == 422
-    assert caught.value.message.startswith("ERROR: the CSV cannot be parsed: ")
-    assert detail in caught.value.message
-    assert "\n" not in caught.value.message
 
 
 # --- parse_multipart ------------------------------------------------------------------------
