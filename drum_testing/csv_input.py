@@ -31,8 +31,9 @@ from .numeric_csv import parse_numeric_csv
 
 DEFAULT_CHARSET = "utf-8"
 BOM = "\ufeff"
-FAST_PATH_MAX_BYTES = 64 * 1024
-"""Larger bodies go straight to ``read_csv``: the fast path only pays on small ones."""
+FAST_PATH_MAX_BYTES = 4 * 1024
+"""Larger bodies go straight to ``read_csv``: measured on 8 float columns, the fast path
+wins up to about 5 KiB (30 rows) and loses above (1.4 ms against 0.6 ms at 100 rows)."""
 
 
 def decode_text(data: bytes, charset: str | None) -> str:
@@ -63,7 +64,7 @@ def read_csv(data: bytes, charset: str | None) -> pd.DataFrame:
     """
     encoding = _codec(charset)
     if encoding == DEFAULT_CHARSET:
-        if not data.strip():
+        if not data or data.isspace():
             raise RequestError(422, "ERROR: no data: the CSV is empty")
         if len(data) <= FAST_PATH_MAX_BYTES:
             text = decode_text(data, charset)

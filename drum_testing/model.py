@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .answers import PREDICTIONS_COLUMN, ModelOutputError, Predictions, check_predictions
 from .errors import ModelLoadError
 from .settings import Settings, TargetType
 
@@ -37,11 +38,6 @@ HOOK_NAMES = (
     "score_unstructured",
     "chat",
 )
-PREDICTIONS_COLUMN = "Predictions"
-
-
-class ModelOutputError(Exception):
-    """The model's hooks returned something we cannot serve; the model's fault, a 500."""
 
 
 def find_artifacts(code_dir: Path) -> list[Path]:
@@ -173,8 +169,8 @@ class Model:
             )
         return frame
 
-    def predict(self, data: pd.DataFrame) -> list[Any]:
-        """Score a frame; the answer is one JSON-ready item per row."""
+    def predict(self, data: pd.DataFrame) -> Predictions:
+        """Score a frame; the answer is checked, and encoded only when it is sent."""
         if "transform" in self.hooks:
             data = self.hooks["transform"](data, self.model)
         if "score" in self.hooks:
@@ -183,7 +179,12 @@ class Model:
             predictions = self._score_artifact(data)
         if "post_process" in self.hooks:
             predictions = self.hooks["post_process"](predictions, self.model)
-        return self._to_rows(predictions, len(data))
+        return check_predictions(
+            predictions,
+            expected_rows=len(data),
+            target=self.settings.target_type,
+            labels=self.settings.labels,
+        )
 
     def _score_artifact(self, data: pd.DataFrame) -> pd.DataFrame:
         if self.settings.target_type.is_classification:
@@ -208,46 +209,6 @@ class Model:
         if settings.target_type is TargetType.BINARY:
             return [str(settings.negative_class_label), str(settings.positive_class_label)]
         return list(settings.class_labels or ())
-
-    def _to_rows(self, predictions: Any, expected_rows: int) -> list[Any]:
-        if not isinstance(predictions, pd.DataFrame):
-            raise ModelOutputError(
-                f"score returned {type(predictions).__name__}, expected a pandas DataFrame"
-            )
-        if len(predictions) != expected_rows:
-            raise ModelOutputError(
-                f"score returned {len(predictions)} rows for {expected_rows} input rows"
-            )
-        target = self.settings.target_type
-        if target.is_classification:
-            labels = list(self.settings.labels or ())
-            columns = [str(c) for c in predictions.columns]
-            if sorted(columns) != sorted(labels):
-                raise ModelOutputError(
-                    f"score returned columns {columns}, expected the class labels {labels}"
-                )
-            try:
-                values = predictions.to_numpy(dtype=float)
-            except (TypeError, ValueError) as exc:
-                raise ModelOutputError(f"score returned non-numeric probabilities: {exc}") from None
-            if not np.allclose(values.sum(axis=1), 1.0, atol=1e-3):
-                raise ModelOutputError("score returned probabilities whose rows do not sum to 1")
-            return [dict(zip(columns, map(float, row), strict=True)) for row in values]
-        if PREDICTIONS_COLUMN in predictions.columns:
-            column = predictions[PREDICTIONS_COLUMN]
-        elif predictions.shape[1] == 1:
-            column = predictions.iloc[:, 0]
-        else:
-            raise ModelOutputError(
-                f"score returned columns {list(predictions.columns)}; "
-                f"a {target.value} model returns one column {PREDICTIONS_COLUMN!r}"
-            )
-        if target is TargetType.TEXT_GENERATION:
-            return [str(item) for item in column.tolist()]
-        try:
-            return [float(item) for item in column.tolist()]
-        except (TypeError, ValueError) as exc:
-            raise ModelOutputError(f"score returned non-numeric predictions: {exc}") from None
 
     def score_unstructured(self, data: str | bytes, **kwargs: Any) -> Any:
         return self.hooks["score_unstructured"](self.model, data, **kwargs)

@@ -160,11 +160,19 @@ def json_default(value: Any) -> Any:
 
 
 def dumps(payload: Mapping[str, Any] | list[Any]) -> bytes:
-    """Encode a JSON answer. NaN and infinities become ``null`` rather than invalid JSON."""
+    """Encode a JSON answer, without spaces as DRUM's answers are.
+
+    NaN and infinities become ``null`` rather than invalid JSON.
+    """
+    options: dict[str, Any] = {
+        "default": json_default,
+        "allow_nan": False,
+        "separators": (",", ":"),
+    }
     try:
-        text = json.dumps(payload, default=json_default, allow_nan=False)
+        text = json.dumps(payload, **options)
     except ValueError:
-        text = json.dumps(_nan_to_none(payload), default=json_default, allow_nan=False)
+        text = json.dumps(_nan_to_none(payload), **options)
     return text.encode("utf-8")
 
 

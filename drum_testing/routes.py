@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from .answers import ModelOutputError
 from .csv_input import decode_text, read_csv
 from .errors import RequestError
-from .messages import Request, Response, json_response
-from .model import Model, ModelOutputError
+from .messages import JSON, Request, Response, json_response
+from .model import Model
 from .payloads import (
     CSV_MIMETYPES,
     MULTIPART,
@@ -143,7 +144,7 @@ class Handlers:
             raise RequestError(422, "ERROR: no data: the payload has no rows")
         with self._core.stats.timing():
             predictions = self._model.predict(frame)
-        return json_response(200, {"predictions": predictions})
+        return Response(200, [("Content-Type", JSON)], predictions.to_json())
 
     def _structured_input(self, request: Request) -> pd.DataFrame:
         model = self._model

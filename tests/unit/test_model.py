@@ -14,8 +14,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from drum_testing.answers import ModelOutputError
 from drum_testing.errors import ModelLoadError
-from drum_testing.model import Model, ModelOutputError
+from drum_testing.model import Model
 from drum_testing.settings import TargetType
 from tests.conftest import MODELS, settings_for
 
@@ -84,7 +85,7 @@ def score(data, model, **kwargs):
 def test_fixture_predictions(
     name: str, target: TargetType, frame: pd.DataFrame, expected: list[Any]
 ) -> None:
-    assert load(MODELS / name, target).predict(frame) == expected
+    assert load(MODELS / name, target).predict(frame).tolist() == expected
 
 
 @pytest.mark.parametrize(
@@ -116,7 +117,7 @@ def test_json_input_fixture_reads_its_own_input() -> None:
     loaded = load(MODELS / "json_input")
     frame = loaded.read_input(b'[{"x": 1}, {"x": 2.5}]')
     assert frame.to_dict("list") == {"x": [1.0, 2.5]}
-    assert loaded.predict(frame) == [2.0, 5.0]
+    assert loaded.predict(frame).tolist() == [2.0, 5.0]
 
 
 def test_chat_fixture() -> None:
@@ -183,7 +184,7 @@ def test_score_without_kwargs_gets_no_labels(tmp_path: Path) -> None:
         return pd.DataFrame({"no": [0.4] * len(data), "yes": [0.6] * len(data)})
     """
     loaded = load(model_dir(tmp_path, custom), TargetType.BINARY)
-    assert loaded.predict(FRAME) == [{"no": 0.4, "yes": 0.6}] * 2
+    assert loaded.predict(FRAME).tolist() == [{"no": 0.4, "yes": 0.6}] * 2
 
 
 def test_init_runs_before_load_model_with_the_code_dir(tmp_path: Path) -> None:
@@ -218,7 +219,7 @@ def test_transform_and_post_process_wrap_score(tmp_path: Path) -> None:
         return predictions * 2
     """
     # transform: c = 10, 20; score: 13.5, 24; post_process: 27, 48.
-    assert load(model_dir(tmp_path, custom)).predict(FRAME) == [27.0, 48.0]
+    assert load(model_dir(tmp_path, custom)).predict(FRAME).tolist() == [27.0, 48.0]
 
 
 def test_custom_py_imports_a_helper_beside_it(tmp_path: Path) -> None:
@@ -233,7 +234,7 @@ def test_custom_py_imports_a_helper_beside_it(tmp_path: Path) -> None:
         """,
     )
     (code_dir / "drum_testing_helper_under_test.py").write_text("OFFSET = 100\n")
-    assert load(code_dir).predict(FRAME) == [101.0, 102.0]
+    assert load(code_dir).predict(FRAME).tolist() == [101.0, 102.0]
 
 
 def test_read_input_must_return_a_frame(tmp_path: Path) -> None:
@@ -288,20 +289,22 @@ def test_artifact_regression_without_custom_py(artifacts: ModuleType, tmp_path: 
     loaded = load(pickled(model_dir(tmp_path), artifacts.Doubler()))
     assert loaded.hooks == {}
     assert isinstance(loaded.model, artifacts.Doubler)
-    assert loaded.predict(FRAME) == [2.0, 4.0]
+    assert loaded.predict(FRAME).tolist() == [2.0, 4.0]
 
 
 def test_artifact_multiclass_in_class_label_order(artifacts: ModuleType, tmp_path: Path) -> None:
     code_dir = pickled(model_dir(tmp_path), artifacts.Fixed([0.5, 0.3, 0.2]))
     assert (
-        load(code_dir, TargetType.MULTICLASS).predict(FRAME)
+        load(code_dir, TargetType.MULTICLASS).predict(FRAME).tolist()
         == [{"red": 0.5, "green": 0.3, "blue": 0.2}] * 2
     )
 
 
 def test_artifact_binary_column_order_matches_drum(artifacts: ModuleType, tmp_path: Path) -> None:
     code_dir = pickled(model_dir(tmp_path), artifacts.Fixed([0.2, 0.8]))
-    assert load(code_dir, TargetType.BINARY).predict(FRAME) == [{"yes": 0.8, "no": 0.2}] * 2
+    assert (
+        load(code_dir, TargetType.BINARY).predict(FRAME).tolist() == [{"yes": 0.8, "no": 0.2}] * 2
+    )
 
 
 def test_artifact_is_handed_to_score(artifacts: ModuleType, tmp_path: Path) -> None:
@@ -312,7 +315,7 @@ def test_artifact_is_handed_to_score(artifacts: ModuleType, tmp_path: Path) -> N
         return pd.DataFrame({"Predictions": model.predict(data) + 1})
     """
     loaded = load(pickled(model_dir(tmp_path, custom), artifacts.Doubler()))
-    assert loaded.predict(FRAME) == [3.0, 5.0]
+    assert loaded.predict(FRAME).tolist() == [3.0, 5.0]
 
 
 def test_two_artifacts_are_refused(artifacts: ModuleType, tmp_path: Path) -> None:
@@ -509,7 +512,9 @@ def test_bad_score_output(
 def test_accepted_score_output(
     target: TargetType, expression: str, expected: list[Any], tmp_path: Path
 ) -> None:
-    assert load(model_dir(tmp_path, scoring(expression)), target).predict(FRAME) == expected
+    assert (
+        load(model_dir(tmp_path, scoring(expression)), target).predict(FRAME).tolist() == expected
+    )
 
 
 def test_non_numeric_probabilities(tmp_path: Path) -> None:

@@ -1,0 +1,116 @@
+"""Predictions are checked as before and encoded to exactly the bytes ``json.dumps`` writes."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from drum_testing.answers import ModelOutputError, Predictions, check_predictions, encode_floats
+from drum_testing.settings import TargetType
+
+
+def reference(value: Any) -> bytes:
+    """What the answer was before: json.dumps, NaN and infinities as null, no spaces."""
+
+    def plain(item: Any) -> Any:
+        if isinstance(item, float) and not math.isfinite(item):
+            return None
+        if isinstance(item, list):
+            return [plain(i) for i in item]
+        if isinstance(item, dict):
+            return {k: plain(v) for k, v in item.items()}
+        return item
+
+    return json.dumps(plain(value), separators=(",", ":")).encode()
+
+
+FLOATS = st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True)
+SETTINGS = settings(max_examples=500, deadline=None, derandomize=True)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0.1, 1.0, -0.0, 1e-4, 9.99e-5, 1e-05, -1.5e-05, 1e-07, 1e-10, 5e-324, 1e16, 1e-300, 1e300],
+)
+def test_every_spelling_is_pythons(value: float) -> None:
+    assert encode_floats(np.array([value, 2.5])) == reference([value, 2.5])
+
+
+@SETTINGS
+@given(hnp.arrays(np.float64, st.integers(0, 40), elements=FLOATS))
+def test_float_arrays_encode_as_json_dumps(values: np.ndarray[Any, Any]) -> None:
+    assert encode_floats(values) == reference(values.tolist())
+
+
+@SETTINGS
+@given(
+    hnp.arrays(np.float64, st.tuples(st.integers(1, 12), st.integers(2, 4)), elements=FLOATS),
+    st.lists(st.text(max_size=5), min_size=4, max_size=4, unique=True),
+)
+def test_classification_rows_encode_as_json_dumps(
+    values: np.ndarray[Any, Any], names: list[str]
+) -> None:
+    labels = names[: values.shape[1]]
+    expected = [dict(zip(labels, row, strict=True)) for row in values.tolist()]
+    answer = Predictions.classification(values, labels).to_json()
+    assert answer == b'{"predictions":' + reference(expected) + b"}"
+
+
+@pytest.mark.parametrize(
+    "labels", [("yes", "no"), ('a"b', "c\\d"), ("1", "1.0"), ("é", "\\g<1>"), ("\n", "")]
+)
+def test_labels_are_escaped_as_json(labels: tuple[str, str]) -> None:
+    values = np.array([[0.25, 0.75], [1.0, 0.0]])
+    expected = [dict(zip(labels, row, strict=True)) for row in values.tolist()]
+    assert json.loads(Predictions.classification(values, labels).to_json()) == {
+        "predictions": expected
+    }
+
+
+def test_empty_and_text_answers() -> None:
+    assert Predictions.regression(np.array([])).to_json() == b'{"predictions":[]}'
+    assert Predictions.classification(np.empty((0, 2)), ("a", "b")).to_json() == (
+        b'{"predictions":[]}'
+    )
+    assert Predictions.text(["é", 'say "hi"']).to_json() == (
+        b'{"predictions":' + json.dumps(["é", 'say "hi"'], separators=(",", ":")).encode() + b"}"
+    )
+
+
+def check(frame: pd.DataFrame, target: TargetType, labels: Any = None) -> list[Any]:
+    return check_predictions(frame, expected_rows=2, target=target, labels=labels).tolist()
+
+
+def test_check_predictions_reads_each_kind() -> None:
+    assert check(pd.DataFrame({"Predictions": [1, 2.5]}), TargetType.REGRESSION) == [1.0, 2.5]
+    assert check(pd.DataFrame({"x": ["1.5", None]}), TargetType.ANOMALY) == [1.5, None]
+    assert check(pd.DataFrame({"p": [1, 2]}), TargetType.TEXT_GENERATION) == ["1", "2"]
+    binary = pd.DataFrame({"no": [0.2, 0.5], "yes": [0.8, 0.5]})
+    assert check(binary, TargetType.BINARY, ("yes", "no")) == [
+        {"no": 0.2, "yes": 0.8},
+        {"no": 0.5, "yes": 0.5},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("frame", "target", "message"),
+    [
+        ([1.0, 2.0], TargetType.REGRESSION, "score returned list, expected a pandas DataFrame"),
+        (pd.DataFrame({"P": [1.0]}), TargetType.REGRESSION, "score returned 1 rows for 2"),
+        (pd.DataFrame({"a": [1] * 2, "b": [2] * 2}), TargetType.REGRESSION, "returns one column"),
+        (pd.DataFrame({"P": ["x", "y"]}), TargetType.REGRESSION, "non-numeric predictions"),
+        (pd.DataFrame({"yes": [0.5] * 2}), TargetType.BINARY, "expected the class labels"),
+        (pd.DataFrame({"yes": [0.5] * 2, "no": [0.6] * 2}), TargetType.BINARY, "sum to 1"),
+    ],
+)
+def test_check_predictions_refuses(frame: Any, target: TargetType, message: str) -> None:
+    with pytest.raises(ModelOutputError, match=message):
+        check(frame, target, ("yes", "no"))
