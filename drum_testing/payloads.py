@@ -93,7 +93,7 @@ class FormFile:
     data: bytes
 
 
-def parse_multipart(body: bytes, content_type: ContentType) -> dict[str, FormFile]:
+def parse_multipart(body: bytes | bytearray, content_type: ContentType) -> dict[str, FormFile]:
     """Split a ``multipart/form-data`` body into its named parts.
 
     A body that is not well-formed multipart (no boundary, no parts, no closing boundary)

@@ -163,7 +163,7 @@ class Handlers:
         if not request.body:
             raise RequestError(422, "ERROR: no data: the request body is empty")
         if model.reads_own_input:
-            return model.read_input(request.body)
+            return model.read_input(bytes(request.body))  # the hook gets bytes, as in DRUM
         if content_type.mimetype not in CSV_MIMETYPES:
             raise RequestError(
                 422,
@@ -185,7 +185,7 @@ class Handlers:
         mimetype = content_type.mimetype or "text/plain"
         charset = content_type.charset or "utf-8"
         is_text = content_type.is_text or not content_type.mimetype
-        data: str | bytes = decode_text(request.body, charset) if is_text else request.body
+        data: str | bytes = decode_text(request.body, charset) if is_text else bytes(request.body)
         with self._core.stats.timing():
             result = self._model.score_unstructured(
                 data,

@@ -23,7 +23,7 @@ from starlette.types import Receive, Scope, Send
 
 from drum_testing.core import PredictionCore
 from drum_testing.flusher import StdoutFlusher
-from drum_testing.messages import Headers, Request, Response
+from drum_testing.messages import Body, BodyBuffer, Headers, Request, Response
 from drum_testing.servers.middleware import StdoutFlusherMiddleware
 from drum_testing.settings import Settings
 from drum_testing.worker_ctx import WorkerCtx
@@ -42,23 +42,17 @@ class ClientDisconnected(Exception):
     pass
 
 
-async def read_body(receive: Receive, content_length: int | None, limit: int) -> tuple[bytes, bool]:
+async def read_body(receive: Receive, content_length: int | None, limit: int) -> tuple[Body, bool]:
     """The ASGI twin of :func:`drum_testing.messages.read_limited`: ``(body, too_large)``."""
-    if content_length is not None and content_length > limit:
-        return b"", True
-    chunks: list[bytes] = []
-    size = 0
-    while True:
+    buffer = BodyBuffer(content_length, limit)
+    while buffer.wanted:
         message = await receive()
         if message["type"] == "http.disconnect":
             raise ClientDisconnected
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return b"", True
-        chunks.append(chunk)
+        buffer.feed(message.get("body", b""))
         if not message.get("more_body", False):
-            return b"".join(chunks), False
+            buffer.feed(b"")
+    return buffer.result()
 
 
 class CoreEndpoint:

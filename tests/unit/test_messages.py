@@ -8,6 +8,8 @@ import json
 import pytest
 
 from drum_testing.messages import (
+    READ_CHUNK,
+    BodyBuffer,
     Headers,
     Request,
     Response,
@@ -133,6 +135,23 @@ def test_read_limited_body_shorter_than_declared() -> None:
 
 def test_read_limited_empty_body() -> None:
     assert read_limited(Reader(b""), 0, 10) == (b"", False)
+
+
+def test_a_declared_body_is_read_in_place_in_reads_of_at_most_a_mebibyte() -> None:
+    data = bytes(range(256)) * (5 * READ_CHUNK // 256 + 3)
+    reader = Reader(data, chunk=70_000)
+    body, too_large = read_limited(reader, len(data), len(data))
+    assert (body, too_large) == (data, False)
+    assert isinstance(body, bytearray)  # the buffer itself, not a copy as bytes
+    assert max(reader.asked) == READ_CHUNK
+
+
+def test_an_undeclared_body_past_the_limit_is_dropped() -> None:
+    buffer = BodyBuffer(None, 5)
+    for chunk in (b"abc", b"def"):
+        buffer.feed(chunk)
+    assert buffer.wanted == 0
+    assert buffer.result() == (b"", True)
 
 
 # --- status lines and responses -------------------------------------------------------------
