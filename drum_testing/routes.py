@@ -139,9 +139,8 @@ class Handlers:
         self._require_target(request, structured=True)
         if self._settings.target_type is TargetType.TRANSFORM:
             raise RequestError(422, "ERROR: a transform model is served at /transform/")
+        # A header-only CSV is a frame of zero rows, which DRUM scores: {"predictions": []}.
         frame = self._structured_input(request)
-        if frame.shape[0] == 0:
-            raise RequestError(422, "ERROR: no data: the payload has no rows")
         with self._core.stats.timing():
             predictions = self._model.predict(frame)
         return Response(200, [("Content-Type", JSON)], predictions.to_json())

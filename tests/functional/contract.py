@@ -377,15 +377,18 @@ CASES: tuple[Case, ...] = (
         headers=TEXT_CSV,
         message="CSV",
     ),
-    Case(
-        "422 no rows",
-        "regression",
-        "POST",
-        "/predict/",
-        422,
-        body=b"a,b\n",
-        headers=TEXT_CSV,
-        message="no rows",
+    *(
+        Case(
+            f"header only {model}",
+            model,
+            "POST",
+            "/predict/",
+            200,
+            body=b"a,b\n",
+            headers=TEXT_CSV,
+            json={"predictions": []},
+        )
+        for model in ("regression", "binary", "multiclass", "anomaly", "column_a")
     ),
     Case(
         "422 no field X",

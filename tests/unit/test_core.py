@@ -305,13 +305,17 @@ def test_broken_multipart_is_400(client: FlaskClient) -> None:
         ("{}", "application/json", "application/json"),
         (b"\xff\xfe,\n1,2\n", "text/csv", "utf-8"),
         ('a,b\n1,2,3,4\n"unclosed', "text/csv", "CSV"),
-        ("a,b\n", "text/csv", "no rows"),
     ],
 )
 def test_unreadable_structured_payloads_are_422(
     client: FlaskClient, data: str | bytes, content_type: str, fragment: str
 ) -> None:
     assert_error(client.post("/predict/", data=data, content_type=content_type), 422, fragment)
+
+
+def test_a_header_only_csv_is_zero_predictions(client: FlaskClient) -> None:
+    response = client.post("/predict/", data="a,b\n", content_type="text/csv")
+    assert (response.status_code, response.get_json()) == (200, {"predictions": []})
 
 
 def test_multipart_without_field_x_is_422(client: FlaskClient) -> None:
