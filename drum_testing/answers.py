@@ -41,6 +41,11 @@ class ModelOutputError(Exception):
 _SMALL = 1e-4
 
 
+_FEW_SMALL = 64
+"""Up to this many small values are written one by one between runs that orjson writes;
+with more, ``json.dumps`` writes the whole answer (as fast as that gets: repr per value)."""
+
+
 def _orjson(column: np.ndarray[Any, Any]) -> bytes:
     return orjson.dumps(column, option=orjson.OPT_SERIALIZE_NUMPY)
 
@@ -67,9 +72,25 @@ def encode_floats(values: np.ndarray[Any, Any]) -> bytes:
         b'[0.1,1.5e-05,null]'
     """
     column = np.ascontiguousarray(values, dtype=np.float64)
-    if not len(_small(column)):
+    small = _small(column).tolist()
+    if not small:
         return _orjson(column)  # the common case: orjson's bytes are the answer
-    return b"[" + b",".join(_tokens(column)) + b"]"
+    if len(small) > _FEW_SMALL:
+        items: list[float | None] = column.tolist()
+        for index in np.flatnonzero(~np.isfinite(column)).tolist():
+            items[index] = None
+        return json.dumps(items, separators=(",", ":")).encode()
+    # The runs between small values are encoded whole and only the small ones by repr:
+    # splitting the whole answer into a bytes object a value held it several times over.
+    parts: list[bytes] = []
+    start = 0
+    for index in [*small, len(column)]:
+        if index > start:
+            parts.append(_orjson(column[start:index])[1:-1])
+        if index < len(column):
+            parts.append(repr(float(column[index])).encode())
+        start = index + 1
+    return b"[" + b",".join(parts) + b"]"
 
 
 def encode_records(values: np.ndarray[Any, Any], labels: Sequence[str]) -> bytes:

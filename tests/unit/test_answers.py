@@ -50,6 +50,17 @@ def test_float_arrays_encode_as_json_dumps(values: np.ndarray[Any, Any]) -> None
     assert encode_floats(values) == reference(values.tolist())
 
 
+def test_many_small_values_encode_as_json_dumps() -> None:
+    rng = np.random.default_rng(7)
+    values = rng.choice([1e-7, 2.5e-5, 0.5, np.nan, np.inf, 1e20], size=2000) * rng.random(2000)
+    assert encode_floats(values) == reference(values.tolist())
+    records = np.column_stack([values, 1 - values])
+    expected = [{"a": a, "b": b} for a, b in records.tolist()]
+    assert Predictions.classification(records, ("a", "b")).to_json() == (
+        b'{"predictions":' + reference(expected) + b"}"
+    )
+
+
 @SETTINGS
 @given(
     hnp.arrays(np.float64, st.tuples(st.integers(1, 12), st.integers(2, 4)), elements=FLOATS),
