@@ -266,13 +266,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 def _export_runtime_params(variables: Mapping[str, str]) -> None:
     """Put the ``--runtime-params-file`` parameters into this process's environment.
 
-    This is the one place we change ``os.environ``, and only here, at the entry point: the
-    process is the server and nobody else's. It is what DRUM does, and it is the only way
-    that works everywhere: gunicorn workers fork and uvicorn workers are fresh interpreters,
-    and both inherit the environment; a model (or library) that reads ``MLOPS_RUNTIME_PARAM_*``
-    itself, or through the real ``datarobot_drum.RuntimeParameters``, sees the same values as
-    through ours. A store of our own would have to travel to spawned workers and would be
-    invisible to those readers.
+    The one change to ``os.environ``, made here at the entry point, where the process is the
+    server's own. It is what DRUM does, and what reaches everyone: gunicorn's forked and
+    uvicorn's spawned workers inherit the environment, and a model reading the variables
+    itself or through the real ``datarobot_drum.RuntimeParameters`` sees what ours sees. A
+    store of our own would have to travel to spawned workers and be invisible to those.
     """
     os.environ.update(variables)
 
