@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import CustomHTTPError
+from .runtime_parameters import RuntimeParameters
 from .version import VERSION
 
 __version__ = VERSION
-__all__ = ["CustomHTTPError", "DrumServerRun", "__version__"]
+__all__ = ["CustomHTTPError", "DrumServerRun", "RuntimeParameters", "__version__"]
 
 if TYPE_CHECKING:
     from .testing import DrumServerRun

@@ -20,6 +20,25 @@ URL_PREFIX_ENV = "URL_PREFIX"
 MAX_BODY_BYTES_ENV = "DRUM_MAX_BODY_BYTES"
 """The largest request body accepted; larger ones get 413."""
 
+# DataRobot starts DRUM with its arguments as these variables (DRUM's ArgumentOptionsEnvVars);
+# each stands for a command-line option and is read only when that option is absent.
+TARGET_TYPE_ENV = "TARGET_TYPE"
+CODE_DIR_ENV = "CODE_DIR"
+ADDRESS_ENV = "ADDRESS"
+POSITIVE_CLASS_LABEL_ENV = "POSITIVE_CLASS_LABEL"
+NEGATIVE_CLASS_LABEL_ENV = "NEGATIVE_CLASS_LABEL"
+CLASS_LABELS_ENV = "CLASS_LABELS"
+"""Multiclass labels, separated by whitespace."""
+CLASS_LABELS_FILE_ENV = "CLASS_LABELS_FILE"
+MAX_WORKERS_ENV = "MAX_WORKERS"
+WITH_ERROR_SERVER_ENV = "WITH_ERROR_SERVER"
+SHOW_STACKTRACE_ENV = "SHOW_STACKTRACE"
+RUNTIME_PARAMS_FILE_ENV = "RUNTIME_PARAMS_FILE"
+
+RUNTIME_PARAM_PREFIX = "MLOPS_RUNTIME_PARAM_"
+"""Runtime parameter ``NAME`` is the variable ``MLOPS_RUNTIME_PARAM_NAME``, holding JSON
+``{"type": ..., "payload": ...}`` (see :mod:`drum_testing.runtime_parameters`)."""
+
 DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024
 DEFAULT_FLUSH_INTERVAL = 0.5
 
@@ -99,11 +118,11 @@ def parse_server_type(raw: str | None) -> ServerType:
         ) from None
 
 
-def parse_address(address: str) -> tuple[str, int]:
-    """Split ``HOST:PORT`` (``[::1]:PORT`` for IPv6) into its parts."""
+def parse_address(address: str, name: str = "--address") -> tuple[str, int]:
+    """Split ``HOST:PORT`` (``[::1]:PORT`` for IPv6) into its parts; errors blame ``name``."""
     host, sep, port_text = address.rpartition(":")
     if not sep or not host or not port_text.isdecimal() or not 0 <= int(port_text) <= 65535:
-        raise SettingsError(f"--address must be HOST:PORT, got {address!r}")
+        raise SettingsError(f"{name} must be HOST:PORT, got {address!r}")
     return host.strip("[]"), int(port_text)
 
 
@@ -151,6 +170,9 @@ class Settings:
     lifeline_fd: int | None = None
     """The read end of a pipe from the parent; end of file there means the parent is gone."""
     extra: Mapping[str, str] = field(default_factory=dict)
+    runtime_params: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """``MLOPS_RUNTIME_PARAM_*`` variables from ``--runtime-params-file``, as DRUM sets them;
+    ``cli.main`` exports them into the server's environment. Not in the repr: credentials."""
 
     @property
     def address(self) -> str:

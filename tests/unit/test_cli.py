@@ -18,9 +18,20 @@ import pytest
 
 from drum_testing import cli, servers
 from drum_testing.settings import (
+    ADDRESS_ENV,
+    CLASS_LABELS_ENV,
+    CLASS_LABELS_FILE_ENV,
+    CODE_DIR_ENV,
     MAX_BODY_BYTES_ENV,
+    MAX_WORKERS_ENV,
+    NEGATIVE_CLASS_LABEL_ENV,
+    POSITIVE_CLASS_LABEL_ENV,
+    RUNTIME_PARAMS_FILE_ENV,
     SERVER_TYPE_ENV,
+    SHOW_STACKTRACE_ENV,
+    TARGET_TYPE_ENV,
     URL_PREFIX_ENV,
+    WITH_ERROR_SERVER_ENV,
     ServerType,
     Settings,
     TargetType,
@@ -341,6 +352,8 @@ def subprocess_env() -> dict[str, str]:
     env = dict(os.environ)
     for name in (SERVER_TYPE_ENV, URL_PREFIX_ENV, MAX_BODY_BYTES_ENV):
         env.pop(name, None)
+    for option in cli.ENV_OPTIONS:
+        env.pop(option.variable, None)
     return env
 
 
@@ -374,3 +387,265 @@ def test_model_import_error_exits_1_with_its_traceback() -> None:
     last = result.stderr.splitlines()[-1]
     assert last.startswith(f"{ERROR_PREFIX}the model in {MODELS_DIR / 'import_error'}")
     assert "failed to load: RuntimeError('this fixture model fails on import')" in last
+
+
+# --- DRUM's arguments as environment variables ------------------------------------------------
+
+ENV_ONLY = {TARGET_TYPE_ENV: "regression", CODE_DIR_ENV: REGRESSION, ADDRESS_ENV: "127.0.0.1:1"}
+"""What DataRobot sets instead of server_args()."""
+
+
+def test_variables_alone_build_the_same_settings_as_flags() -> None:
+    assert build(["server"], ENV_ONLY) == build(server_args())
+
+
+@pytest.mark.parametrize(
+    ("flag", "flag_value", "variable", "variable_value", "attribute", "expected"),
+    [
+        (
+            "--target-type",
+            "unstructured",
+            TARGET_TYPE_ENV,
+            "anomaly",
+            "target_type",
+            "unstructured",
+        ),
+        ("--address", "127.0.0.1:2", ADDRESS_ENV, "127.0.0.1:3", "port", 2),
+        ("--max-workers", "2", MAX_WORKERS_ENV, "5", "max_workers", 2),
+    ],
+)
+def test_the_command_line_wins_over_the_variable(
+    flag: str,
+    flag_value: str,
+    variable: str,
+    variable_value: str,
+    attribute: str,
+    expected: object,
+) -> None:
+    settings = build(["server", flag, flag_value], {**ENV_ONLY, variable: variable_value})
+    assert getattr(settings, attribute) == expected
+    # ...in DRUM's spelling and in the --flag=value one, which DRUM lets the variable win.
+    settings = build(["server", f"{flag}={flag_value}"], {**ENV_ONLY, variable: variable_value})
+    assert getattr(settings, attribute) == expected
+
+
+def test_code_dir_flag_wins(tmp_path: Path) -> None:
+    settings = build(["server", "--code-dir", str(tmp_path)], ENV_ONLY)
+    assert settings.code_dir == tmp_path.resolve()
+
+
+def test_max_workers_from_the_environment() -> None:
+    assert build(["server"], {**ENV_ONLY, MAX_WORKERS_ENV: "3"}).max_workers == 3
+    assert build(["server"], ENV_ONLY).max_workers == 1
+
+
+def test_binary_labels_from_the_environment() -> None:
+    environ = {
+        **ENV_ONLY,
+        TARGET_TYPE_ENV: "binary",
+        POSITIVE_CLASS_LABEL_ENV: "yes",
+        NEGATIVE_CLASS_LABEL_ENV: "no",
+    }
+    assert build(["server"], environ).labels == ("yes", "no")
+    argv = ["server", "--positive-class-label", "sí"]
+    assert build(argv, environ).labels == ("sí", "no")
+
+
+def test_class_labels_variable_is_split_on_whitespace() -> None:
+    environ = {**ENV_ONLY, TARGET_TYPE_ENV: "multiclass", CLASS_LABELS_ENV: "red  green\tblue"}
+    assert build(["server"], environ).labels == ("red", "green", "blue")
+
+
+@pytest.mark.parametrize(
+    ("argv", "with_file_variable", "expected"),
+    [
+        pytest.param([], False, ("red", "green", "blue"), id="labels-variable"),
+        pytest.param([], True, ("a", "b", "c"), id="both-variables-file-wins"),
+        pytest.param(["--class-labels", "x", "y"], True, ("x", "y"), id="flag-beats-file-var"),
+        pytest.param(["--class-labels-file", "F"], False, ("a", "b", "c"), id="file-flag"),
+    ],
+)
+def test_class_labels_precedence_as_in_drum(
+    argv: list[str], with_file_variable: bool, expected: tuple[str, ...], tmp_path: Path
+) -> None:
+    labels_file = tmp_path / "labels.txt"
+    labels_file.write_text("a\nb\nc\n", encoding="utf-8")
+    environ = {**ENV_ONLY, TARGET_TYPE_ENV: "multiclass", CLASS_LABELS_ENV: "red green blue"}
+    if with_file_variable:
+        environ[CLASS_LABELS_FILE_ENV] = str(labels_file)
+    argv = [str(labels_file) if a == "F" else a for a in argv]
+    assert build(["server", *argv], environ).labels == expected
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"), [("1", True), ("TRUE", True), ("yes", True), ("0", False), ("no", False)]
+)
+def test_with_error_server_from_the_environment(word: str, expected: bool) -> None:
+    environ = {**ENV_ONLY, WITH_ERROR_SERVER_ENV: word}
+    assert build(["server"], environ).with_error_server is expected
+    assert build(["server", "--with-error-server"], environ).with_error_server is True
+
+
+def test_show_stacktrace_is_accepted() -> None:
+    assert build(["server", "--show-stacktrace"], {**ENV_ONLY, SHOW_STACKTRACE_ENV: "1"})
+
+
+@pytest.mark.parametrize(
+    ("environ", "problem"),
+    [
+        pytest.param(
+            {TARGET_TYPE_ENV: "nope"},
+            f"{TARGET_TYPE_ENV}: invalid choice: 'nope' (choose from 'regression', 'binary'",
+            id="target-type",
+        ),
+        pytest.param(
+            {TARGET_TYPE_ENV: "transform"},
+            f"{TARGET_TYPE_ENV}: invalid choice: 'transform'",
+            id="transform",
+        ),
+        pytest.param({ADDRESS_ENV: "x"}, f"{ADDRESS_ENV} must be HOST:PORT, got 'x'", id="address"),
+        pytest.param(
+            {MAX_WORKERS_ENV: "0"},
+            f"{MAX_WORKERS_ENV}: expected a whole number of at least 1, got '0'",
+            id="max-workers",
+        ),
+        pytest.param(
+            {WITH_ERROR_SERVER_ENV: "maybe"},
+            f"{WITH_ERROR_SERVER_ENV} must be a boolean (t, true, y, yes, on, 1, 1.0 or false, "
+            "n, no, off, 0, none, 0.0), got 'maybe'",
+            id="with-error-server",
+        ),
+        pytest.param(
+            {SHOW_STACKTRACE_ENV: "f"}, f"{SHOW_STACKTRACE_ENV} must be a boolean", id="stacktrace"
+        ),
+        pytest.param(
+            {TARGET_TYPE_ENV: "multiclass", CLASS_LABELS_FILE_ENV: "/no/such/labels"},
+            f"cannot read {CLASS_LABELS_FILE_ENV}: No such file or directory",
+            id="labels-file",
+        ),
+        pytest.param(
+            {TARGET_TYPE_ENV: "multiclass", CLASS_LABELS_ENV: "a b a"},
+            f"{CLASS_LABELS_ENV} has a label twice",
+            id="labels-twice",
+        ),
+        pytest.param(
+            {TARGET_TYPE_ENV: "binary", POSITIVE_CLASS_LABEL_ENV: "yes"},
+            "a binary model needs --positive-class-label and --negative-class-label "
+            f"(or {POSITIVE_CLASS_LABEL_ENV} and {NEGATIVE_CLASS_LABEL_ENV})",
+            id="binary-half",
+        ),
+        pytest.param(
+            {CODE_DIR_ENV: "", ADDRESS_ENV: ""},
+            "the following arguments are required: --code-dir, --address "
+            f"(or the environment variables {CODE_DIR_ENV}, {ADDRESS_ENV})",
+            id="empty-is-unset",
+        ),
+    ],
+)
+def test_a_bad_variable_is_one_line_naming_it(
+    environ: dict[str, str], problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, err, out = run_main(["server"], {**ENV_ONLY, **environ}, capsys)
+    assert (status, len(err), out) == (2, 1, ""), err
+    assert err[0].startswith(ERROR_PREFIX)
+    assert problem in err[0]
+
+
+def test_nothing_given_names_every_flag_and_variable(capsys: pytest.CaptureFixture[str]) -> None:
+    status, err, _ = run_main(["server"], {}, capsys)
+    assert (status, len(err)) == (2, 1), err
+    assert err[0] == (
+        f"{ERROR_PREFIX}the following arguments are required: --code-dir, --target-type, "
+        f"--address (or the environment variables {CODE_DIR_ENV}, {TARGET_TYPE_ENV}, "
+        f"{ADDRESS_ENV})"
+    )
+
+
+# --- --runtime-params-file --------------------------------------------------------------------
+
+RUNTIME_PARAMS_MODEL = str(MODELS_DIR / "runtime_params")
+
+
+def runtime_params_args(values_file: Path | None = None) -> list[str]:
+    argv = server_args("unstructured", RUNTIME_PARAMS_MODEL)
+    return argv if values_file is None else [*argv, "--runtime-params-file", str(values_file)]
+
+
+def write_values(tmp_path: Path, text: str, name: str = "values.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_runtime_params_file_becomes_variables(tmp_path: Path) -> None:
+    settings = build(runtime_params_args(write_values(tmp_path, "THRESHOLD: 5\n")))
+    assert settings.runtime_params["MLOPS_RUNTIME_PARAM_THRESHOLD"] == (
+        '{"type": "numeric", "payload": 5}'
+    )
+    assert settings.runtime_params["MLOPS_RUNTIME_PARAM_GREETING"] == (
+        '{"type": "string", "payload": "hello"}'
+    )
+    assert "MLOPS_RUNTIME_PARAM" not in repr(settings)  # credentials stay out of logs
+
+
+def test_runtime_params_file_from_the_environment_and_flag_wins(tmp_path: Path) -> None:
+    from_env = write_values(tmp_path, "THRESHOLD: 1\n", "env.yaml")
+    from_flag = write_values(tmp_path, "THRESHOLD: 2\n", "flag.yaml")
+    environ = {RUNTIME_PARAMS_FILE_ENV: str(from_env)}
+    variable = "MLOPS_RUNTIME_PARAM_THRESHOLD"
+    assert '"payload": 1' in build(runtime_params_args(), environ).runtime_params[variable]
+    settings = build(runtime_params_args(from_flag), environ)
+    assert '"payload": 2' in settings.runtime_params[variable]
+    assert build(runtime_params_args(), {RUNTIME_PARAMS_FILE_ENV: ""}).runtime_params == {}
+
+
+@pytest.mark.parametrize(
+    ("use_variable", "name"), [(False, "--runtime-params-file"), (True, RUNTIME_PARAMS_FILE_ENV)]
+)
+def test_bad_runtime_params_file_is_one_line(
+    use_variable: bool, name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    values = write_values(tmp_path, "THRESHOLD: 50\n")
+    argv = runtime_params_args(None if use_variable else values)
+    environ = {RUNTIME_PARAMS_FILE_ENV: str(values)} if use_variable else {}
+    status, err, _ = run_main(argv, environ, capsys)
+    assert (status, len(err)) == (2, 1), err
+    assert err[0] == (
+        f"{ERROR_PREFIX}{name}: failed to load runtime parameter 'THRESHOLD': "
+        "the value is greater than the maximum 10"
+    )
+
+
+def test_runtime_params_file_may_choose_the_server_type(tmp_path: Path) -> None:
+    code_dir = tmp_path / "model"
+    code_dir.mkdir()
+    (code_dir / "custom.py").write_text("", encoding="utf-8")
+    (code_dir / "model-metadata.yaml").write_text(
+        "runtimeParameterDefinitions:\n  - fieldName: DRUM_SERVER_TYPE\n    type: string\n",
+        encoding="utf-8",
+    )
+    values = write_values(tmp_path, "DRUM_SERVER_TYPE: fastapi\n")
+    argv = [*server_args("regression", str(code_dir)), "--runtime-params-file", str(values)]
+    # The file replaces the variable, as in DRUM, which reads the type after loading it.
+    assert build(argv, {SERVER_TYPE_ENV: "gunicorn"}).server_type is ServerType.FASTAPI
+
+
+def test_main_exports_the_runtime_params_before_serving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: dict[str, str | None] = {}
+
+    def record(settings: Settings) -> int:
+        for name in settings.runtime_params:
+            seen[name] = os.environ.get(name)
+        return 0
+
+    monkeypatch.setattr(cli, "serve", record)
+    for name in ("MLOPS_RUNTIME_PARAM_THRESHOLD", "MLOPS_RUNTIME_PARAM_GREETING"):
+        monkeypatch.setenv(name, "before")  # monkeypatch restores them after the test
+    values = write_values(tmp_path, "THRESHOLD: 5\n")
+    status, err, _ = run_main(runtime_params_args(values), {}, capsys)
+    assert (status, err) == (0, [])
+    assert seen["MLOPS_RUNTIME_PARAM_THRESHOLD"] == '{"type": "numeric", "payload": 5}'
+    assert seen["MLOPS_RUNTIME_PARAM_GREETING"] == '{"type": "string", "payload": "hello"}'
+    assert len(seen) == 7
