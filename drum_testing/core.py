@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import routes
-from .errors import CustomHTTPError, RequestError
-from .messages import JSON, Request, Response, error_response
+from .errors import RequestError, user_http_error
+from .messages import JSON, Request, Response, error_response, json_response
 from .model import Model
 from .payloads import dumps
 from .settings import Settings
@@ -101,13 +101,19 @@ class PredictionCore:
         except RequestError as exc:
             response = error_response(exc.status, exc.message)
             response.headers.extend(exc.headers.items())
-        except CustomHTTPError as exc:
-            response = error_response(exc.status_code, exc.message)
-            response.headers.append((USER_ERROR_HEADER, "true"))
         except Exception as exc:
-            # The model's own code raised (the core itself raises only RequestError).
-            logger.exception("%s %s failed", request.method, request.path)
-            response = error_response(500, f"{type(exc).__name__}: {exc}")
+            user_error = user_http_error(exc)
+            if user_error is not None:
+                # The body is the message as raised, without "ERROR: ", as DRUM sends it.
+                logger.info(
+                    "%s %s: the model answered %d", request.method, request.path, user_error[0]
+                )
+                response = json_response(user_error[0], {"message": user_error[1]})
+                response.headers.append((USER_ERROR_HEADER, "true"))
+            else:
+                # The model's own code raised (the core itself raises only RequestError).
+                logger.exception("%s %s failed", request.method, request.path)
+                response = error_response(500, f"{type(exc).__name__}: {exc}")
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         response.headers.append((VERSION_HEADER, VERSION))
         response.headers.extend((name, request_id) for name in REQUEST_ID_HEADERS)

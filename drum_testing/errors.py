@@ -1,34 +1,62 @@
 """The exceptions that cross module boundaries.
 
-``CustomHTTPError`` is public: model code raises it to answer with a status of its own.
+``CustomHTTPError`` is public: model code raises it to answer with a status of its own,
+with DRUM's signature ``CustomHTTPError(message, status_code=400)``.
 ``RequestError`` is ours: request decoding raises it for a client's mistake, and the core
 turns it into ``{"message": "ERROR: ..."}`` with its status.
 """
 
 from __future__ import annotations
 
+DEFAULT_USER_ERROR_MESSAGE = "User's HTTP error in custom model"
+
 
 class CustomHTTPError(Exception):
-    """Raised by model code to answer with a chosen status and message.
+    """Raised by model code to answer with a status and message of its own, as in DRUM.
 
-    ::
+    The signature is DRUM's (``datarobot_drum.CustomHTTPError``): the message first, the
+    status second, 400 unless given::
 
         from drum_testing import CustomHTTPError
 
         def score_unstructured(model, data, **kwargs):
             if not data:
-                raise CustomHTTPError(418, "send me some tea")
+                raise CustomHTTPError("send me some tea", 418)
 
-    The client gets ``418 {"message": "ERROR: send me some tea"}`` and the header
-    ``X-Drum-User-Http-Error: true``.
+    The client gets ``418 {"message": "send me some tea"}`` (the message as raised, as DRUM
+    sends it) and the header ``X-Drum-User-Http-Error: true``. DRUM's own class, raised by a
+    model that imports it from ``datarobot_drum``, is answered the same way.
     """
 
-    def __init__(self, status_code: int, message: str) -> None:
-        if not 400 <= int(status_code) <= 599:
-            raise ValueError(f"CustomHTTPError needs a 4xx or 5xx status, got {status_code}")
+    def __init__(self, message: str = DEFAULT_USER_ERROR_MESSAGE, status_code: int = 400) -> None:
+        # DRUM sends any status; ours must be an error status so every server type can send
+        # it alike (a 2xx or 3xx from an error would be read as success by clients).
+        if not isinstance(status_code, int) or not 400 <= status_code <= 599:
+            raise ValueError(
+                f"CustomHTTPError(message, status_code) needs a 4xx or 5xx status_code, "
+                f"got {status_code!r}"
+            )
         super().__init__(message)
-        self.status_code = int(status_code)
+        self.status_code = status_code
         self.message = message
+
+
+def user_http_error(exc: BaseException) -> tuple[int, str] | None:
+    """``(status, message)`` if ``exc`` is a user's HTTP error, ours or DRUM's, else None.
+
+    DRUM's is recognised by its base class, without importing DRUM: any exception that
+    derives from ``datarobot_drum``'s ``BaseCustomUserError`` answers with its
+    ``status_code`` (400 when it has none) and ``str(exc)``, as DRUM's error handler does.
+    """
+    if isinstance(exc, CustomHTTPError):
+        return exc.status_code, str(exc)
+    for cls in type(exc).__mro__:
+        if cls.__name__ == "BaseCustomUserError" and cls.__module__.startswith("datarobot_drum"):
+            status = getattr(exc, "status_code", 400)
+            if isinstance(status, int) and 400 <= status <= 599:
+                return status, str(exc)
+            return None
+    return None
 
 
 class RequestError(Exception):

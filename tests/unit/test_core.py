@@ -357,17 +357,39 @@ def test_a_raising_unstructured_model_is_500(unstructured: FlaskClient) -> None:
 
 
 @pytest.mark.parametrize(
-    ("model", "target", "path", "data", "status"),
+    ("model", "target", "path", "data", "status", "text"),
     [
-        ("regression", "regression", "/predict/", "http_error\n1\n", 418),
-        ("unstructured", "unstructured", "/predictUnstructured/?mode=http_error", "x", 409),
+        ("regression", "regression", "/predict/", "http_error\n1\n", 418, "the model is a teapot"),
+        (
+            "unstructured",
+            "unstructured",
+            "/predictUnstructured/?mode=http_error",
+            "x",
+            409,
+            "conflict raised by the model",
+        ),
+        (
+            "unstructured",
+            "unstructured",
+            "/predictUnstructured/?mode=user_error",
+            "x",
+            400,
+            "bad input, says the model",
+        ),
     ],
 )
-def test_custom_http_error_sets_status_and_header(
-    make_client: ClientFactory, model: str, target: str, path: str, data: str, status: int
+def test_custom_http_error_answers_as_drum(
+    make_client: ClientFactory,
+    model: str,
+    target: str,
+    path: str,
+    data: str,
+    status: int,
+    text: str,
 ) -> None:
     response = make_client(model, target).post(path, data=data, content_type="text/csv")
-    assert_error(response, status)
+    assert response.status_code == status
+    assert response.get_json() == {"message": text}  # as raised, as DRUM sends it
     assert response.headers["X-Drum-User-Http-Error"] == "true"
 
 
