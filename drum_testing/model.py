@@ -144,13 +144,22 @@ class Model:
         if target is TargetType.UNSTRUCTURED:
             if "score_unstructured" not in self.hooks:
                 raise ModelLoadError("an unstructured model needs a score_unstructured hook")
-        elif target is not TargetType.TRANSFORM and "score" not in self.hooks:
+        elif target is not TargetType.TRANSFORM and not self.scores_structured:
+            if "chat" in self.hooks:
+                return  # a chat model needs no score hook (DRUM 1.18 loads it too)
             method = "predict_proba" if target.is_classification else "predict"
-            if not callable(getattr(self.model, method, None)):
-                raise ModelLoadError(
-                    f"a {target.value} model needs a score hook in {CUSTOM_FILE} "
-                    f"or a model artifact with a {method}() method"
-                )
+            raise ModelLoadError(
+                f"a {target.value} model needs a score hook in {CUSTOM_FILE} "
+                f"or a model artifact with a {method}() method"
+            )
+
+    @property
+    def scores_structured(self) -> bool:
+        """Whether ``/predict/`` has something to call: a score hook or an artifact method."""
+        if "score" in self.hooks:
+            return True
+        method = "predict_proba" if self.settings.target_type.is_classification else "predict"
+        return callable(getattr(self.model, method, None))
 
     @property
     def supports_chat(self) -> bool:

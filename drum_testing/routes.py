@@ -88,11 +88,27 @@ class Handlers:
 
     def _require_target(self, request: Request, structured: bool) -> None:
         target = self._settings.target_type
+        model = self._model
+        if not structured and target is TargetType.TEXT_GENERATION:
+            # DRUM serves text generation models here too (guard models are called so).
+            if "score_unstructured" not in model.hooks:
+                raise RequestError(
+                    422,
+                    f"ERROR: {request.path} needs a score_unstructured hook, "
+                    "which this textgeneration model does not have",
+                )
+            return
         if target.is_structured != structured:
             right = "/predict/" if target.is_structured else "/predictUnstructured/"
             raise RequestError(
                 422,
                 f"ERROR: {request.path} does not serve {target.value} models; use {right}",
+            )
+        if structured and target is not TargetType.TRANSFORM and not model.scores_structured:
+            raise RequestError(
+                422,
+                f"ERROR: {request.path} needs a score hook, which this model does not have "
+                "(it answers /chat/completions)",
             )
 
     # --- liveness and metadata ------------------------------------------------------------

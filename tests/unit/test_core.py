@@ -227,6 +227,27 @@ def test_chat_answers_and_streams(make_client: ClientFactory) -> None:
     assert models["object"] == "list"
 
 
+def test_a_chat_only_textgeneration_model_loads_and_serves_unstructured(
+    make_client: ClientFactory,
+) -> None:
+    client = make_client("chat_only", "textgeneration")
+    answer = client.post("/chat/completions", json={"messages": [{"role": "user", "content": "a"}]})
+    assert answer.get_json()["choices"][0]["message"]["content"] == "A"
+    unstructured = client.post("/predictUnstructured/", data="hi", content_type="text/plain")
+    assert (unstructured.status_code, unstructured.data) == (200, b"chat-only-fixture read hi")
+    assert_error(
+        client.post("/predict/", data=CSV, content_type="text/csv"), 422, "needs a score hook"
+    )
+
+
+def test_textgeneration_without_score_unstructured_is_422_there(
+    make_client: ClientFactory,
+) -> None:
+    client = make_client("chat", "textgeneration")
+    response = client.post("/predictUnstructured/", data="hi", content_type="text/plain")
+    assert_error(response, 422, "score_unstructured")
+
+
 def test_chat_with_invalid_json_is_400(make_client: ClientFactory) -> None:
     client = make_client("chat", "textgeneration")
     assert_error(

@@ -369,6 +369,13 @@ def test_structured_without_score_or_artifact(
     )
 
 
+def test_a_chat_model_needs_no_score_hook(tmp_path: Path) -> None:
+    custom = "def load_model(code_dir):\n    return 1\n\ndef chat(params, model):\n    return {}\n"
+    loaded = load(model_dir(tmp_path, custom), TargetType.TEXT_GENERATION)
+    assert loaded.supports_chat
+    assert not loaded.scores_structured
+
+
 def test_binary_artifact_without_predict_proba(artifacts: ModuleType, tmp_path: Path) -> None:
     code_dir = pickled(model_dir(tmp_path), artifacts.Doubler())
     with pytest.raises(ModelLoadError, match=r"with a predict_proba\(\) method$"):
