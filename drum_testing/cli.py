@@ -31,6 +31,7 @@ from .settings import (
     CLASS_LABELS_FILE_ENV,
     CODE_DIR_ENV,
     MAX_WORKERS_ENV,
+    MODEL_CONCURRENCY_ENV,
     NEGATIVE_CLASS_LABEL_ENV,
     POSITIVE_CLASS_LABEL_ENV,
     RUNTIME_PARAMS_FILE_ENV,
@@ -110,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"workers (gunicorn, fastapi); default 1 (env: {MAX_WORKERS_ENV})",
     )
     server.add_argument(
+        "--model-concurrency",
+        type=_positive_int,
+        help="requests that may run the model's hooks at once in one process; default 1, "
+        f"as in DRUM (env: {MODEL_CONCURRENCY_ENV})",
+    )
+    server.add_argument(
         "--with-error-server",
         action="store_true",
         help="if the model fails to load, keep serving and answer 513 with the error "
@@ -146,6 +153,7 @@ ENV_OPTIONS = (
     EnvOption(CLASS_LABELS_ENV, "class_labels", str, is_list=True),
     EnvOption(ADDRESS_ENV, "address", str),
     EnvOption(MAX_WORKERS_ENV, "max_workers", _positive_int),
+    EnvOption(MODEL_CONCURRENCY_ENV, "model_concurrency", _positive_int),
     EnvOption(WITH_ERROR_SERVER_ENV, "with_error_server"),
     EnvOption(SHOW_STACKTRACE_ENV, "show_stacktrace"),
     EnvOption(RUNTIME_PARAMS_FILE_ENV, "runtime_params_file", Path),
@@ -216,6 +224,7 @@ def build_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Sett
         class_labels=class_labels,
         logging_level=args.logging_level.upper(),
         max_workers=args.max_workers or 1,
+        model_concurrency=args.model_concurrency or 1,
         with_error_server=args.with_error_server,
         listen_fd=args.listen_fd,
         lifeline_fd=args.lifeline_fd,

@@ -24,6 +24,7 @@ import pandas as pd
 from .answers import PREDICTIONS_COLUMN, ModelOutputError, Predictions, check_predictions
 from .errors import ModelLoadError
 from .settings import Settings, TargetType
+from .turns import ModelTurns
 
 CUSTOM_FILE = "custom.py"
 METADATA_FILE = "model-metadata.yaml"
@@ -100,6 +101,8 @@ class Model:
     hooks: Mapping[str, Callable[..., Any]]
     model: Any
     metadata: dict[str, Any] = field(default_factory=dict)
+    turns: ModelTurns = field(default_factory=lambda: ModelTurns(1))
+    """Hooks run one call at a time per process unless ``Settings.model_concurrency`` says."""
     _score_kwargs: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -127,7 +130,9 @@ class Model:
                 names = ", ".join(p.name for p in artifacts)
                 raise ModelLoadError(f"{code_dir} holds several artifacts ({names}); keep one")
             model = pickle.loads(artifacts[0].read_bytes()) if artifacts else None
-        loaded = cls(settings, hooks, model, _read_metadata(code_dir))
+        loaded = cls(
+            settings, hooks, model, _read_metadata(code_dir), ModelTurns(settings.model_concurrency)
+        )
         loaded._check_scoring()
         if "score" in hooks and _takes_kwargs(hooks["score"]):
             # DRUM hands the labels to score(); a hook without **kwargs gets none.
@@ -171,7 +176,8 @@ class Model:
 
     def read_input(self, data: bytes) -> pd.DataFrame:
         """Run the model's ``read_input_data`` hook on the raw payload."""
-        frame = self.hooks["read_input_data"](data)
+        with self.turns.take():
+            frame = self.hooks["read_input_data"](data)
         if not isinstance(frame, pd.DataFrame):
             raise ModelOutputError(
                 f"read_input_data returned {type(frame).__name__}, expected a DataFrame"
@@ -180,17 +186,19 @@ class Model:
 
     def predict(self, data: pd.DataFrame) -> Predictions:
         """Score a frame; the answer is checked, and encoded only when it is sent."""
-        if "transform" in self.hooks:
-            data = self.hooks["transform"](data, self.model)
-        if "score" in self.hooks:
-            predictions = self.hooks["score"](data, self.model, **self._score_kwargs)
-        else:
-            predictions = self._score_artifact(data)
-        if "post_process" in self.hooks:
-            predictions = self.hooks["post_process"](predictions, self.model)
+        rows = len(data)
+        with self.turns.take():
+            if "transform" in self.hooks:
+                data = self.hooks["transform"](data, self.model)
+            if "score" in self.hooks:
+                predictions = self.hooks["score"](data, self.model, **self._score_kwargs)
+            else:
+                predictions = self._score_artifact(data)
+            if "post_process" in self.hooks:
+                predictions = self.hooks["post_process"](predictions, self.model)
         return check_predictions(
             predictions,
-            expected_rows=len(data),
+            expected_rows=rows,
             target=self.settings.target_type,
             labels=self.settings.labels,
         )
@@ -220,7 +228,9 @@ class Model:
         return list(settings.class_labels or ())
 
     def score_unstructured(self, data: str | bytes, **kwargs: Any) -> Any:
-        return self.hooks["score_unstructured"](self.model, data, **kwargs)
+        with self.turns.take():
+            return self.hooks["score_unstructured"](self.model, data, **kwargs)
 
     def chat(self, params: dict[str, Any]) -> Any:
-        return self.hooks["chat"](params, self.model)
+        """The chat hook's answer; a streamed one holds the model's turn while it streams."""
+        return self.turns.hold_while(lambda: self.hooks["chat"](params, self.model))

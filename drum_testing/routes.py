@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -66,11 +66,20 @@ def to_jsonable(value: Any) -> Any:
     raise ModelOutputError(f"chat returned {type(value).__name__}, expected a dict or an object")
 
 
-def sse_stream(chunks: Iterable[Any]) -> Iterator[bytes]:
-    """Server-sent events of a streamed chat answer, closed by ``data: [DONE]``."""
-    for chunk in chunks:
-        yield b"data: " + dumps(to_jsonable(chunk)) + b"\n\n"
-    yield b"data: [DONE]\n\n"
+def sse_stream(chunks: Iterable[Any]) -> Generator[bytes, None, None]:
+    """Server-sent events of a streamed chat answer, closed by ``data: [DONE]``.
+
+    Closing this stream (the server does when the answer ends or the client left) closes
+    the model's generator too, which gives the model's turn back.
+    """
+    try:
+        for chunk in chunks:
+            yield b"data: " + dumps(to_jsonable(chunk)) + b"\n\n"
+        yield b"data: [DONE]\n\n"
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
 
 
 class Handlers:

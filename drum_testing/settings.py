@@ -19,6 +19,8 @@ URL_PREFIX_ENV = "URL_PREFIX"
 """Puts every route under a prefix."""
 MAX_BODY_BYTES_ENV = "DRUM_MAX_BODY_BYTES"
 """The largest request body accepted; larger ones get 413."""
+MODEL_CONCURRENCY_ENV = "DRUM_MODEL_CONCURRENCY"
+"""How many requests may run the model's hooks at once in one process (``--model-concurrency``)."""
 
 # DataRobot starts DRUM with its arguments as these variables (DRUM's ArgumentOptionsEnvVars);
 # each stands for a command-line option and is read only when that option is absent.
@@ -161,6 +163,9 @@ class Settings:
     class_labels: tuple[str, ...] | None = None
     logging_level: str = "WARNING"
     max_workers: int = 1
+    model_concurrency: int = 1
+    """Requests that may run the model's hooks at once in one process. DRUM's is 1 (a model
+    written for DRUM need not be thread-safe); liveness routes answer whatever it is."""
     with_error_server: bool = False
     url_prefix: str = ""
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES

@@ -94,10 +94,17 @@ async def send_response(response: Response, send: Send) -> None:
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": response.body})
         return
-    await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    async for chunk in iterate_in_threadpool(iter(response.body)):
-        await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    await send({"type": "http.response.body", "body": b""})
+    body = iter(response.body)
+    try:
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        async for chunk in iterate_in_threadpool(body):
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+    finally:
+        # As a WSGI server closes a body: the model's generator stops, and its turn is free.
+        close = getattr(body, "close", None)
+        if close is not None:
+            await run_in_threadpool(close)
 
 
 class PredictionServer:

@@ -32,8 +32,10 @@ GRACEFUL_TIMEOUT = 30
 WORKER_TIMEOUT = 600
 """Seconds a busy worker may stay silent before the master restarts it (slow models)."""
 KEEPALIVE = 5
-THREADS = 4
-"""Requests one worker serves at once (the Flask type has a thread per request, FastAPI a pool)."""
+THREADS = 32
+"""Requests one worker answers at once, as the Flask type's pool: the model's hooks take
+turns (``Settings.model_concurrency``), so requests waiting for the model hold a thread
+each, and enough must stay free for ``/ping/``."""
 
 
 class GunicornWorkerCtx(WorkerCtx):
