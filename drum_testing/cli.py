@@ -289,6 +289,7 @@ def serve(settings: Settings) -> int:
     from .core import PredictionCore
     from .lifeline import watch_lifeline
     from .listen import ListenError, open_listener
+    from .servers import LOADS_IN_WORKERS
     from .servers import serve as serve_with
 
     logging.basicConfig(
@@ -304,10 +305,12 @@ def serve(settings: Settings) -> int:
         return _fail(str(exc))
     if settings.lifeline_fd is not None:
         watch_lifeline(settings.lifeline_fd)
-    try:
-        core = PredictionCore.load(settings)
-    except Exception as exc:
-        sock.close()
-        traceback.print_exc()
-        return _fail(f"the model in {settings.code_dir} failed to load: {exc!r}", LOAD_ERROR)
-    return serve_with(core, sock, settings.server_type)
+    core = None
+    if settings.server_type not in LOADS_IN_WORKERS:
+        try:
+            core = PredictionCore.load(settings)
+        except Exception as exc:
+            sock.close()
+            traceback.print_exc()
+            return _fail(f"the model in {settings.code_dir} failed to load: {exc!r}", LOAD_ERROR)
+    return serve_with(settings, core, sock)

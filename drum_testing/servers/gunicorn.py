@@ -5,10 +5,12 @@ application runs in-process (no child server that could be orphaned), so SIGTERM
 ``DrumServerRun`` or a container runtime reaches the arbiter directly, which stops the
 workers gracefully and exits 0.
 
-The model is loaded once, in the master, before the workers fork (like ``--preload``): a
-model that cannot load fails at once with its traceback rather than as a loop of workers
-failing to boot. Threads do not survive ``fork``, so each worker builds its own worker
-context and flusher after it starts.
+Each worker loads the model after the fork, as DRUM's gunicorn does: a model that opens
+threads, sockets or a GPU context in ``load_model`` would lose them in a fork. Start-up
+still fails fast: a worker whose model cannot load logs the traceback and exits with
+gunicorn's boot-error status, on which the arbiter stops at once rather than forking again;
+the process then exits 1, as the other types do. Threads do not survive ``fork`` either, so
+each worker also builds its own worker context and flusher.
 """
 
 from __future__ import annotations
@@ -19,14 +21,18 @@ import socket
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 
 from drum_testing.core import PredictionCore
 from drum_testing.flusher import StdoutFlusher
 from drum_testing.servers.flask import CoreFlask
+from drum_testing.settings import Settings
 from drum_testing.worker_ctx import WorkerCtx
 
 logger = logging.getLogger(__name__)
 
+BOOT_FAILURES = (Arbiter.WORKER_BOOT_ERROR, Arbiter.APP_LOAD_ERROR)
+MODEL_LOAD_FAILED = 1
 GRACEFUL_TIMEOUT = 30
 """Seconds a stopping worker has to finish its requests."""
 WORKER_TIMEOUT = 600
@@ -45,14 +51,14 @@ class GunicornWorkerCtx(WorkerCtx):
 class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no types
     """Gunicorn run in-process on an already-listening socket."""
 
-    def __init__(self, core: PredictionCore, sock: socket.socket) -> None:
-        self.core = core
+    def __init__(self, settings: Settings, sock: socket.socket) -> None:
+        self.settings = settings
         self.sock = sock
-        self.app = CoreFlask(core)
+        self.app: CoreFlask | None = None  # each worker's own, built by load()
         super().__init__()
 
     def load_config(self) -> None:
-        settings = self.core.settings
+        settings = self.settings
         options: dict[str, Any] = {
             # gunicorn adopts the descriptor; keeping our socket object open keeps it valid.
             "bind": [f"fd://{self.sock.fileno()}"],
@@ -79,14 +85,23 @@ class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
                 self.cfg.set(name, value)
 
     def load(self) -> CoreFlask:
+        """Load the model and build the app, in the worker (gunicorn calls this after forking)."""
+        try:
+            core = PredictionCore.load(self.settings)
+        except Exception as exc:
+            # gunicorn logs the traceback and exits the worker with its boot-error status.
+            logger.error("the model in %s failed to load: %r", self.settings.code_dir, exc)
+            raise
+        self.app = CoreFlask(core)
         return self.app
 
     def _post_worker_init(self, worker: Any) -> None:
         ctx = GunicornWorkerCtx(f"gunicorn worker {os.getpid()}")
-        flusher = StdoutFlusher(self.core.settings.flush_interval, keep_running=ctx.running)
+        flusher = StdoutFlusher(self.settings.flush_interval, keep_running=ctx.running)
         ctx.add_thread(flusher.thread, name="StdoutFlusher")
         ctx.defer_cleanup(flusher.stop, order=50, desc="StdoutFlusher.stop()")
-        self.app.flusher = flusher  # this worker's copy of the app, after the fork
+        if self.app is not None:
+            self.app.flusher = flusher
         worker.drum_worker_ctx = ctx
         ctx.start()
 
@@ -97,17 +112,24 @@ class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
             ctx.cleanup()
 
 
-def serve(core: PredictionCore, sock: socket.socket) -> int:
-    """Run the gunicorn master here until it is stopped; returns its exit status."""
-    settings = core.settings
+def serve(settings: Settings, sock: socket.socket) -> int:
+    """Run the gunicorn master here until it is stopped; returns the exit status.
+
+    1 when a worker could not load the model (gunicorn's own statuses for that are 3 and
+    4), as the other server types exit when the model does not load.
+    """
     logger.warning(
         "serving %s model on http://%s:%s (gunicorn, %d workers)",
         settings.target_type.value,
         *sock.getsockname()[:2],
         settings.max_workers,
     )
+    master = os.getpid()
     try:
-        DrumGunicorn(core, sock).run()
+        DrumGunicorn(settings, sock).run()
     except SystemExit as exc:  # the arbiter exits through sys.exit
-        return exc.code if isinstance(exc.code, int) else 0
+        if os.getpid() != master:
+            raise  # a worker's exit (forked from here): its status is the arbiter's to read
+        code = exc.code if isinstance(exc.code, int) else 0
+        return MODEL_LOAD_FAILED if code in BOOT_FAILURES else code
     return 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 import requests
 
 from drum_testing.testing.plugin import DrumServerFactory
@@ -55,3 +56,19 @@ def test_ping_answers_while_predictions_wait_for_their_turn(
         assert ping.status_code == 200
         assert not running.done()  # answered while the model's turn was taken
         assert [f.result().status_code for f in [running, *waiting]] == [200] * 4
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_model_with_threads_from_load_model_serves_in_every_worker(
+    drum_server: DrumServerFactory, workers: int
+) -> None:
+    # Each worker loads the model itself, after any fork, as DRUM does: the model's own
+    # threads live in the process that serves.
+    run = drum_server("regression", None, MODELS / "threaded_load", max_workers=workers)
+    session = requests.Session()
+    for _ in range(4 * workers):  # more requests than workers: every worker answers some
+        answer = session.post(
+            run.url_server_address + "/predict/", data=b"a,b\n1,2\n", headers=CSV, timeout=30
+        )
+        assert (answer.status_code, answer.json()) == (200, {"predictions": [30.0]}), answer.text
+        session.close()  # a new connection each time, so it may reach another worker

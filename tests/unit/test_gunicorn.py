@@ -8,7 +8,6 @@ from types import SimpleNamespace
 
 import pytest
 
-from drum_testing.core import PredictionCore
 from drum_testing.servers.gunicorn import DrumGunicorn, GunicornWorkerCtx
 from drum_testing.settings import Settings, TargetType
 from drum_testing.testing import listening_socket
@@ -26,7 +25,7 @@ def application(sock: socket.socket) -> DrumGunicorn:
     settings = Settings(
         code_dir=MODELS / "regression", target_type=TargetType.REGRESSION, max_workers=3
     )
-    return DrumGunicorn(PredictionCore.load(settings), sock)
+    return DrumGunicorn(settings, sock)
 
 
 def test_config_serves_the_inherited_socket_with_the_asked_workers(
@@ -37,13 +36,28 @@ def test_config_serves_the_inherited_socket_with_the_asked_workers(
     assert settings["workers"].value == 3
     assert settings["worker_class"].value == "gthread"
     assert settings["control_socket_disable"].value is True
-    assert application.load() is application.app
+    assert application.app is None  # nothing is loaded in the master
+
+
+def test_each_worker_loads_its_own_model(application: DrumGunicorn) -> None:
+    first, second = application.load(), application.load()
+    assert application.app is second
+    assert first.core.model is not None
+    assert first.core is not second.core  # a load per worker, after the fork
+
+
+def test_a_model_that_fails_to_load_fails_the_worker_boot(sock: socket.socket) -> None:
+    settings = Settings(code_dir=MODELS / "import_error", target_type=TargetType.REGRESSION)
+    with pytest.raises(Exception, match="fails on import"):
+        DrumGunicorn(settings, sock).load()
 
 
 def test_each_worker_gets_a_context_that_owns_its_flusher(application: DrumGunicorn) -> None:
+    application.load()
     worker = SimpleNamespace()
     application.cfg.post_worker_init(worker)
     ctx = worker.drum_worker_ctx
+    assert application.app is not None
     flusher = application.app.flusher
     assert isinstance(ctx, GunicornWorkerCtx)
     assert flusher is not None
