@@ -14,8 +14,8 @@ from drum_testing.testing import process
 MODELS = Path(__file__).parent / "fixtures" / "models"
 """One folder per fixture model (``custom.py`` and friends)."""
 
-BINARY_LABELS = ("yes", "no")
-"""(positive, negative), as DrumServerRun takes them."""
+BINARY_LABELS = ("no", "yes")
+"""(negative, positive), as DrumServerRun takes them (DRUM's order)."""
 MULTICLASS_LABELS = ("red", "green", "blue")
 
 
@@ -35,8 +35,8 @@ def settings_for(code_dir: Path, target: TargetType, **overrides: Any) -> Settin
     labels: dict[str, Any] = {}
     if target is TargetType.BINARY:
         labels = {
-            "positive_class_label": BINARY_LABELS[0],
-            "negative_class_label": BINARY_LABELS[1],
+            "negative_class_label": BINARY_LABELS[0],
+            "positive_class_label": BINARY_LABELS[1],
         }
     elif target is TargetType.MULTICLASS:
         labels = {"class_labels": MULTICLASS_LABELS}

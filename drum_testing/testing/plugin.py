@@ -34,8 +34,8 @@ class DrumServerFactory(Protocol):
     def __call__(
         self,
         target_type: str,
-        class_labels: Sequence[str] | None,
-        code_dir: str | os.PathLike[str],
+        labels: Sequence[str] | None,
+        custom_model_dir: str | os.PathLike[str],
         **kwargs: Any,
     ) -> DrumServerRun: ...
 
@@ -55,13 +55,15 @@ def drum_server(request: pytest.FixtureRequest) -> Iterator[DrumServerFactory]:
 
         def start(
             target_type: str,
-            class_labels: Sequence[str] | None,
-            code_dir: str | os.PathLike[str],
+            labels: Sequence[str] | None,
+            custom_model_dir: str | os.PathLike[str],
             **kwargs: Any,
         ) -> DrumServerRun:
             __tracebackhide__ = True  # the error is the server's, not this fixture's
             # A run that fails to start stops itself and raises with its log tail.
-            run = stack.enter_context(DrumServerRun(target_type, class_labels, code_dir, **kwargs))
+            run = stack.enter_context(
+                DrumServerRun(target_type, labels, custom_model_dir, **kwargs)
+            )
             runs.append(run)
             return run
 
@@ -81,14 +83,14 @@ def drum_shared_server() -> Iterator[DrumServerFactory]:
 
         def start(
             target_type: str,
-            class_labels: Sequence[str] | None,
-            code_dir: str | os.PathLike[str],
+            labels: Sequence[str] | None,
+            custom_model_dir: str | os.PathLike[str],
             **kwargs: Any,
         ) -> DrumServerRun:
             __tracebackhide__ = True
-            key = repr((target_type, class_labels, os.fspath(code_dir), sorted(kwargs.items())))
+            key = repr((target_type, labels, os.fspath(custom_model_dir), sorted(kwargs.items())))
             if key not in started:
-                run = DrumServerRun(target_type, class_labels, code_dir, **kwargs)
+                run = DrumServerRun(target_type, labels, custom_model_dir, **kwargs)
                 started[key] = stack.enter_context(run)
             return started[key]
 

@@ -2,7 +2,7 @@
 
 ::
 
-    with DrumServerRun("binary", ("yes", "no"), "tests/fixtures/models/binary") as run:
+    with DrumServerRun("binary", ("no", "yes"), "tests/fixtures/models/binary") as run:
         response = requests.post(run.url_server_address + "/predict/", files={"X": csv})
 
 The server type is the ``server_type`` argument, else :data:`~drum_testing.settings.
@@ -29,13 +29,24 @@ from types import TracebackType
 from typing import TypeVar
 
 from drum_testing.settings import (
+    ADDRESS_ENV,
+    ARGUMENT_VARIABLES,
+    CLASS_LABELS_ENV,
+    CODE_DIR_ENV,
+    MAX_WORKERS_ENV,
+    NEGATIVE_CLASS_LABEL_ENV,
+    POSITIVE_CLASS_LABEL_ENV,
     SERVER_TYPE_ENV,
+    TARGET_NAME_ENV,
+    TARGET_TYPE_ENV,
     URL_PREFIX_ENV,
+    WITH_ERROR_SERVER_ENV,
     TargetType,
     parse_server_type,
     parse_url_prefix,
 )
 
+from .drum_options import check_drum_options, refuse_both
 from .ports import format_address, listening_socket
 from .process import Lifeline, describe_returncode, start_process_group, stop_process_group
 from .process import tail_lines as _tail_lines
@@ -76,26 +87,34 @@ def resolve_server_type(server_type: str | None = None) -> str:
 class DrumServerRun:
     """A server process for one test: ``with`` starts it and waits for ``/ping/``, then stops it.
 
-    ``class_labels`` are ``(positive, negative)`` for a binary model, every label in
-    prediction-column order for a multiclass one, and None for the other target types::
+    The signature is DRUM's own ``DrumServerRun(target_type, labels, custom_model_dir, ...)``,
+    so a DRUM test suite runs on it unchanged. ``labels`` are DRUM's: ``(negative,
+    positive)`` for a binary model, every label in prediction-column order for a multiclass
+    one, None for the other target types::
 
-        with DrumServerRun("multiclass", ["red", "green", "blue"], model_dir,
+        with DrumServerRun("binary", ["no", "yes"], model_dir,
                            server_type="fastapi", max_workers=2) as run:
             requests.get(run.url_server_address + "/ping/")
+
+    ``class_labels=`` and ``code_dir=`` are accepted for ``labels`` and ``custom_model_dir``,
+    with the same meaning. DRUM's other parameters are described in
+    :mod:`drum_testing.testing.drum_options`.
 
     The server inherits a socket this object bound (``--listen-fd``), so the port is never
     free between being chosen and being served, and an explicit ``port`` that is taken fails
     at once. It also inherits the read end of a pipe (``--lifeline-fd``) and stops itself
     when this process dies. Output goes to a log file under ``log_dir`` (default: a new
     temporary directory) that is kept after the server stopped. ``env`` adds variables for
-    the server only; this process's environment is never changed.
+    the server only; this process's environment is never changed, and the variables that
+    stand for server options (``TARGET_TYPE``, ``MAX_WORKERS``, ...) are not passed on from
+    it, so a developer's shell cannot configure the server behind the test's back.
     """
 
     def __init__(
         self,
         target_type: str,
-        class_labels: Sequence[str] | None,
-        code_dir: str | os.PathLike[str],
+        labels: Sequence[str] | None = None,
+        custom_model_dir: str | os.PathLike[str] | None = None,
         *,
         server_type: str | None = None,
         host: str = "127.0.0.1",
@@ -103,15 +122,29 @@ class DrumServerRun:
         with_error_server: bool = False,
         max_workers: int | None = None,
         logging_level: str | None = None,
+        target_name: str | None = None,
+        pass_args_as_env_vars: bool = False,
+        append_cmd: str | None = None,
         env: Mapping[str, str] | None = None,
         extra_args: Sequence[str] = (),
         wait_for_server_timeout: float = 30.0,
         stop_timeout: float = 10.0,
         log_dir: str | os.PathLike[str] | None = None,
+        class_labels: Sequence[str] | None = None,
+        code_dir: str | os.PathLike[str] | None = None,
+        **drum_options: object,
     ) -> None:
+        check_drum_options(drum_options)
+        refuse_both("custom_model_dir", custom_model_dir, "code_dir", code_dir)
+        refuse_both("labels", labels, "class_labels", class_labels)
+        model_dir = custom_model_dir if custom_model_dir is not None else code_dir
+        if model_dir is None:
+            raise TypeError("DrumServerRun() needs the model folder: custom_model_dir=")
         self.target_type = _target_type(target_type)
-        self.class_labels = _check_labels(self.target_type, class_labels)
-        self.code_dir = Path(code_dir)
+        self.labels = _check_labels(
+            self.target_type, labels if labels is not None else class_labels
+        )
+        self.code_dir = Path(model_dir)
         # As given (JSON form included) for the server; canonical for tests to compare with.
         self._server_type_value = server_type or os.environ.get(SERVER_TYPE_ENV) or "flask"
         self.server_type = resolve_server_type(self._server_type_value)
@@ -123,12 +156,15 @@ class DrumServerRun:
         self.with_error_server = with_error_server
         self.max_workers = max_workers
         self.logging_level = logging_level
+        self.target_name = target_name
+        self.pass_args_as_env_vars = pass_args_as_env_vars
         self.extra_env = dict(env or {})
         # The server puts every route, /ping/ included, under URL_PREFIX.
         self.url_prefix = parse_url_prefix(
             self.extra_env.get(URL_PREFIX_ENV, os.environ.get(URL_PREFIX_ENV))
         )
-        self.extra_args = list(extra_args)
+        # DRUM's append_cmd is one string of arguments; it is split, never run by a shell.
+        self.extra_args = [*extra_args, *(shlex.split(append_cmd) if append_cmd else [])]
         self.wait_for_server_timeout = wait_for_server_timeout
         self.stop_timeout = stop_timeout
         self._requested_port = port
@@ -141,7 +177,38 @@ class DrumServerRun:
         self._command: list[str] = []  # what was run, for error messages
         self._started = False
 
+    @property
+    def class_labels(self) -> tuple[str, ...] | None:
+        """The labels as given (DRUM's order); the earlier name of :attr:`labels`."""
+        return self.labels
+
     # --- what the server gets ----------------------------------------------------------------
+    def _options(self) -> list[tuple[str, str | None, list[str]]]:
+        """``(flag, variable, values)`` of each server option this run sets.
+
+        A binary model's labels are DRUM's ``(negative, positive)``.
+        """
+        if self._port is None:
+            raise RuntimeError("not started: the command names descriptors bound by start()")
+        options: list[tuple[str, str | None, list[str]]] = [
+            ("--code-dir", CODE_DIR_ENV, [os.path.abspath(self.code_dir)]),
+            ("--target-type", TARGET_TYPE_ENV, [self.target_type]),
+            ("--address", ADDRESS_ENV, [format_address(self.host, self._port)]),
+        ]
+        if self.labels is not None and self.target_type == TargetType.BINARY.value:
+            negative, positive = self.labels
+            options.append(("--positive-class-label", POSITIVE_CLASS_LABEL_ENV, [positive]))
+            options.append(("--negative-class-label", NEGATIVE_CLASS_LABEL_ENV, [negative]))
+        elif self.labels is not None:
+            options.append(("--class-labels", CLASS_LABELS_ENV, list(self.labels)))
+        if self.logging_level is not None:
+            options.append(("--logging-level", None, [self.logging_level]))
+        if self.max_workers is not None:
+            options.append(("--max-workers", MAX_WORKERS_ENV, [str(self.max_workers)]))
+        if self.with_error_server:
+            options.append(("--with-error-server", WITH_ERROR_SERVER_ENV, []))
+        return options
+
     def get_command(self) -> list[str]:
         """The server command, once started: it names the descriptors the server inherits.
 
@@ -151,34 +218,33 @@ class DrumServerRun:
              "--target-type", "binary", "--address", "127.0.0.1:PORT",
              "--positive-class-label", "yes", "--negative-class-label", "no",
              "--listen-fd", "7", "--lifeline-fd", "8"]
+
+        With ``pass_args_as_env_vars`` the options that have a variable are in
+        :meth:`get_env` instead, as DataRobot starts DRUM.
         """
-        if self._fds is None or self._port is None:
+        if self._fds is None:
             raise RuntimeError("not started: the command names descriptors bound by start()")
         listen_fd, lifeline_fd = self._fds
         command = [sys.executable, "-m", "drum_testing", "server"]
-        command += ["--code-dir", os.path.abspath(self.code_dir)]
-        command += ["--target-type", self.target_type]
-        command += ["--address", format_address(self.host, self._port)]
-        if self.class_labels is not None and self.target_type == TargetType.BINARY.value:
-            positive, negative = self.class_labels
-            command += ["--positive-class-label", positive, "--negative-class-label", negative]
-        elif self.class_labels is not None:
-            command += ["--class-labels", *self.class_labels]
-        if self.logging_level is not None:
-            command += ["--logging-level", self.logging_level]
-        if self.max_workers is not None:
-            command += ["--max-workers", str(self.max_workers)]
-        if self.with_error_server:
-            command.append("--with-error-server")
+        for flag, variable, values in self._options():
+            if variable is None or not self.pass_args_as_env_vars:
+                command += [flag, *values]
         command += ["--listen-fd", str(listen_fd), "--lifeline-fd", str(lifeline_fd)]
         return command + self.extra_args
 
     def get_env(self) -> dict[str, str]:
-        """The server's environment: a copy of ``os.environ``, plus ``env``, plus the type."""
+        """The server's environment: a copy of ``os.environ`` without the variables that stand
+        for server options, plus ``env``, the options given as variables, and the type."""
         # stdout stays buffered as in production: keeping it flushed is the server's job
         # (StdoutFlusher), and tests check it does. Its own log lines go to stderr.
-        child = dict(os.environ)
+        child = {k: v for k, v in os.environ.items() if k not in ARGUMENT_VARIABLES}
         child.update(self.extra_env)
+        if self.pass_args_as_env_vars:
+            for _, variable, values in self._options():
+                if variable is not None:
+                    child[variable] = " ".join(values) if values else "1"
+        if self.target_name is not None:
+            child[TARGET_NAME_ENV] = self.target_name
         child[SERVER_TYPE_ENV] = self._server_type_value
         return child
 
@@ -367,14 +433,14 @@ def _check_labels(target_type: str, labels: Sequence[str] | None) -> tuple[str, 
     if labels is None:
         return None
     if isinstance(labels, str):
-        raise TypeError("class_labels must be a sequence of labels, not one string")
-    labels = tuple(labels)
+        raise TypeError("labels must be a sequence of labels, not one string")
+    labels = tuple(str(label) for label in labels)
     if target_type not in (TargetType.BINARY.value, TargetType.MULTICLASS.value):
-        raise ValueError(f"class_labels are for binary and multiclass, not {target_type}")
+        raise ValueError(f"labels are for binary and multiclass, not {target_type}")
     if target_type == TargetType.BINARY.value and len(labels) != 2:
-        raise ValueError(f"binary class_labels are (positive, negative), got {labels!r}")
+        raise ValueError(f"binary labels are (negative, positive), as in DRUM; got {labels!r}")
     if target_type == TargetType.MULTICLASS.value and len(labels) < 2:
-        raise ValueError(f"multiclass needs at least two class_labels, got {labels!r}")
+        raise ValueError(f"multiclass needs at least two labels, got {labels!r}")
     return labels
 
 

@@ -21,7 +21,7 @@ def test_info_names_the_server_type_that_serves(model_server: ModelServer) -> No
     assert info["drumServer"] == resolve_server_type()
     assert info["targetType"] == "binary"
     assert info["codeDir"] == str(MODELS / "binary")
-    assert (info["positiveClassLabel"], info["negativeClassLabel"]) == BINARY_LABELS
+    assert (info["negativeClassLabel"], info["positiveClassLabel"]) == BINARY_LABELS
 
 
 def test_chat_answers_in_full_and_streamed(model_server: ModelServer) -> None:

@@ -74,7 +74,7 @@ def test_info_describes_the_model_and_the_server(make_client: ClientFactory) -> 
     assert info["targetType"] == "binary"
     assert info["language"] == "python"
     assert info["codeDir"] == str(MODELS / "binary")
-    assert (info["positiveClassLabel"], info["negativeClassLabel"]) == BINARY_LABELS
+    assert (info["negativeClassLabel"], info["positiveClassLabel"]) == BINARY_LABELS
 
 
 def test_info_carries_metadata_and_class_labels(make_client: ClientFactory) -> None:

@@ -259,6 +259,94 @@ def test_bad_server_type_settings() -> None:
         DrumServerRun("regression", None, ".", env={SERVER_TYPE_ENV: "flask"})
 
 
+# --- DRUM's own DrumServerRun signature ---------------------------------------------------
+
+
+def test_drums_positional_call_means_what_it_means_in_drum(make_run: Factory) -> None:
+    # datarobot_drum: labels[0] is the negative class, labels[1] the positive one.
+    with make_run("binary", ["no", "yes"]) as run:
+        parsed = options(run.get_command())
+        assert parsed["--negative-class-label"] == ["no"]
+        assert parsed["--positive-class-label"] == ["yes"]
+
+
+def test_drums_keyword_names_and_ours_are_both_accepted(tmp_path: Path) -> None:
+    drum = DrumServerRun(
+        target_type="multiclass",
+        labels=["a", "b", "c"],
+        custom_model_dir=tmp_path,
+        with_error_server=True,
+        max_workers=2,
+        port=0,
+        wait_for_server_timeout=5,
+        logging_level="info",
+        target_name="y",
+        show_stacktrace=False,
+        verbose=False,
+        fail_on_shutdown_error=False,
+        docker=None,
+    )
+    ours = DrumServerRun("multiclass", class_labels=["a", "b", "c"], code_dir=tmp_path)
+    assert drum.labels == ours.labels == ours.class_labels == ("a", "b", "c")
+    assert drum.code_dir == ours.code_dir == tmp_path
+    assert drum.get_env()["TARGET_NAME"] == "y"
+    assert "TARGET_NAME" not in ours.get_env()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        (
+            {"labels": ["n", "y"], "class_labels": ["n", "y"]},
+            TypeError,
+            "labels= and class_labels=",
+        ),
+        ({"code_dir": "."}, TypeError, "custom_model_dir= and code_dir="),
+        ({"docker": "python:3.11"}, ValueError, "docker option is not supported"),
+        ({"gpu_predictor": "nim"}, ValueError, "gpu_predictor option is not supported"),
+        ({"stream_output": True}, ValueError, "stream_output"),
+        ({"no_such_option": 1}, TypeError, "unexpected keyword argument 'no_such_option'"),
+    ],
+)
+def test_drum_options_we_cannot_honour_fail_loudly(
+    kwargs: dict[str, Any], error: type[Exception], match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        DrumServerRun("binary", kwargs.pop("labels", None), ".", **kwargs)
+
+
+def test_pass_args_as_env_vars_moves_the_options_into_the_servers_environment(
+    make_run: Factory,
+) -> None:
+    before = dict(os.environ)
+    with make_run("binary", ["no", "yes"], pass_args_as_env_vars=True, max_workers=2) as run:
+        command, env = run.get_command(), run.get_env()
+        assert not {"--code-dir", "--target-type", "--address", "--max-workers"} & set(command)
+        assert not {"--positive-class-label", "--negative-class-label"} & set(command)
+        assert env["TARGET_TYPE"] == "binary"
+        assert env["ADDRESS"] == run.server_address
+        assert (env["NEGATIVE_CLASS_LABEL"], env["POSITIVE_CLASS_LABEL"]) == ("no", "yes")
+        assert env["MAX_WORKERS"] == "2"
+    assert dict(os.environ) == before  # DRUM's sets them in the caller's environment
+
+
+def test_append_cmd_is_split_into_arguments_not_run_by_a_shell(make_run: Factory) -> None:
+    with make_run(append_cmd="--extra 'a b'; echo no") as run:
+        assert run.get_command()[-4:] == ["--extra", "a b;", "echo", "no"]
+
+
+def test_option_variables_in_the_callers_environment_do_not_reach_the_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MAX_WORKERS", "9")
+    monkeypatch.setenv("WITH_ERROR_SERVER", "1")
+    monkeypatch.setenv("UNRELATED", "kept")
+    env = DrumServerRun("regression", None, ".", env={"MAX_WORKERS": "2"}).get_env()
+    assert "WITH_ERROR_SERVER" not in env
+    assert env["MAX_WORKERS"] == "2"  # given for this server: it goes
+    assert env["UNRELATED"] == "kept"
+
+
 def test_start_answers_and_stop_is_graceful(make_run: Factory) -> None:
     run = make_run()
     with run:
