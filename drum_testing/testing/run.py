@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import http.client
-import json
 import os
 import shlex
 import subprocess
@@ -50,13 +48,13 @@ from .drum_options import check_drum_options, refuse_both
 from .ports import format_address, listening_socket
 from .process import Lifeline, describe_returncode, start_process_group, stop_process_group
 from .process import tail_lines as _tail_lines
+from .readiness import probe_ping
 
 LOG_TAIL_LINES = 40
 PING_TIMEOUT = 0.5
 """Per readiness request: a server that is loading its model keeps the request queued."""
 PING_INTERVAL = 0.05
 """Pause after a failed attempt that returned at once (e.g. a 503), so polling isn't a spin."""
-VERSION_HEADER = "X-Drum-Version"
 
 _Run = TypeVar("_Run", bound="DrumServerRun")
 
@@ -345,27 +343,8 @@ class DrumServerRun:
         )
 
     def _ping(self, timeout: float) -> tuple[bool, str]:
-        """One readiness request: ready means 200, ``{"message": "OK"}`` and the version."""
-        connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
-        try:
-            connection.request("GET", self.url_prefix + "/ping/")
-            response = connection.getresponse()
-            body = response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            return False, f"{type(exc).__name__}: {exc}"
-        finally:
-            connection.close()
-        if response.status != 200:
-            return False, f"HTTP {response.status}"
-        if response.getheader(VERSION_HEADER) is None:
-            return False, f"no {VERSION_HEADER} header"
-        try:
-            payload = json.loads(body)
-        except ValueError:
-            return False, f"body is not JSON: {body[:100]!r}"
-        if not isinstance(payload, dict) or payload.get("message") != "OK":
-            return False, f'body is not {{"message": "OK"}}: {body[:100]!r}'
-        return True, "ready"
+        """One readiness request (:func:`~drum_testing.testing.readiness.probe_ping`)."""
+        return probe_ping(self.host, self.port, self.url_prefix + "/ping/", timeout)
 
     def _report(self, what: str) -> str:
         return (
