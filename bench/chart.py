@@ -64,3 +64,38 @@ def write_chart(path: Path, results: Results) -> str | None:
     figure.savefig(path, dpi=110)
     pyplot.close(figure)
     return None
+
+
+def write_batch_chart(path: Path, batches: Any) -> str | None:
+    """Milliseconds per request against rows, log-log, a line per server, a panel per payload;
+    None, or why there is no chart. ``batches`` is ``Results.batches``."""
+    try:
+        matplotlib: Any = importlib.import_module("matplotlib")
+        matplotlib.use("Agg")
+        pyplot: Any = importlib.import_module("matplotlib.pyplot")
+    except ImportError:
+        return "matplotlib is not installed; no chart"
+    if not batches:
+        return "no batch size was measured; no chart"
+    figure, axes = pyplot.subplots(1, len(batches), figsize=(5.5 * len(batches), 4.6))
+    for ax, (payload, servers) in zip(
+        axes if len(batches) > 1 else [axes], batches.items(), strict=True
+    ):
+        for label, figures in servers.items():
+            points = sorted((int(rows), ms) for rows, ms in figures.items())
+            if points:
+                style = "--" if label.startswith("DRUM") else "-"
+                ax.plot(*zip(*points, strict=True), style, marker="o", label=label)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(payload)
+        ax.set_xlabel("rows per request")
+        ax.set_ylabel("ms per request (median)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    figure.suptitle("/predict/ milliseconds per request against batch size, one at a time")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    pyplot.close(figure)
+    return None

@@ -68,6 +68,11 @@ class Results:
     drum: dict[str, ServerFigures] = field(default_factory=dict)
     middleware: dict[str, ServerFigures] = field(default_factory=dict)
     crash: dict[str, ServerFigures] = field(default_factory=dict)
+    batches: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    """payload -> server -> rows -> median ms per request (``bench.batches``)."""
+    batch_errors: dict[str, str] = field(default_factory=dict)
+    memory: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """"scored" and "refused" -> server -> ``bench.memory.MemoryFigures``."""
     environment: dict[str, str] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     wall_seconds: float = 0.0
@@ -253,8 +258,11 @@ def targets_table(targets: list[Target]) -> str:
     return _table(["target", "wanted", "measured", "result", "note"], rows)
 
 
-def text_report(results: Results, targets: list[Target]) -> str:
-    """Every table, in Markdown (which reads well in a terminal too)."""
+def text_report(
+    results: Results, targets: list[Target], extra: list[tuple[str, str]] | None = None
+) -> str:
+    """Every table, in Markdown (which reads well in a terminal too); ``extra`` are more
+    ``(title, text)`` sections, placed before the targets."""
     sections = [
         ("Start-up and idle memory", startup_table(results), True),
         ("Throughput and latency: ours vs the bare framework app",
@@ -264,6 +272,7 @@ def text_report(results: Results, targets: list[Target]) -> str:
          bool(results.middleware)),
         ("A model that raises at import: time until ServerStartError", crash_table(results),
          bool(results.crash)),
+        *((title, text, True) for title, text in extra or ()),
         ("Targets", targets_table(targets), True),
     ]  # fmt: skip
     return "\n\n".join(f"## {title}\n\n{table}" for title, table, shown in sections if shown) + "\n"
@@ -286,7 +295,12 @@ FINDINGS = Path(__file__).with_name("findings.md")
 
 
 def write_markdown(
-    path: Path, results: Results, targets: list[Target], chart: Path | None, notes: list[str]
+    path: Path,
+    results: Results,
+    targets: list[Target],
+    chart: Path | None,
+    notes: list[str],
+    extra: list[tuple[str, str]] | None = None,
 ) -> None:
     env = results.environment
     lines = [
@@ -307,7 +321,7 @@ def write_markdown(
     if chart is not None:
         rel = os.path.relpath(chart, path.parent)
         lines += [f"![requests/s per server type, ours vs bare]({rel})", ""]
-    lines.append(text_report(results, targets))
+    lines.append(text_report(results, targets, extra))
     if notes:
         lines += ["## How it is measured", "", *(f"- {note}" for note in notes), ""]
     if FINDINGS.is_file():  # written by hand: profiles don't rerun with the bench

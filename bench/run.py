@@ -12,22 +12,27 @@ exit status is 0 unless the bench itself broke.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
+import os
 import shlex
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 
-from bench import chart, environment, load, report
+from bench import batches, chart, environment, load, memory, report
 from bench.bare_apps import MIDDLEWARES
 from bench.report import Results, ServerFigures
 from bench.servers import (
     PING,
     PREDICT,
     ROOT,
+    TRIVIAL,
+    Model,
     Running,
     check_predict,
     settled_memory,
@@ -35,6 +40,7 @@ from bench.servers import (
     start_drum,
     start_ours,
 )
+from drum_testing.settings import DEFAULT_MAX_BODY_BYTES
 from drum_testing.testing import DrumServerRun, ServerStartError
 
 CONFIGS: dict[str, tuple[str, int | None]] = {
@@ -47,7 +53,14 @@ CONFIGS: dict[str, tuple[str, int | None]] = {
 }
 DRUM_CONFIGS = {"flask": "flask", "gunicorn-1": "gunicorn"}
 """Our config -> DRUM's server of the same kind (DRUM's gunicorn runs 1 worker by default)."""
-SECTIONS = (*CONFIGS, "middleware", "crash")
+SECTIONS = (*CONFIGS, "middleware", "crash", "batches", "memory")
+BATCH_SERVERS = {
+    "flask": ("flask", None),
+    "gunicorn-1": ("gunicorn", 1),
+    "fastapi-1": ("fastapi", 1),
+}
+"""Our servers in the batch-size and memory sections (one worker: one request at a time)."""
+DRUM_SERVERS = {"DRUM werkzeug": "flask", "DRUM gunicorn": "gunicorn"}
 IMPORT_ERROR_MODEL = ROOT / "tests" / "fixtures" / "models" / "import_error"
 CRASH_TIMEOUT = 10.0
 BUSY_WARNING = 10.0
@@ -176,6 +189,52 @@ def run_all(args: argparse.Namespace, results: Results, log_dir: Path) -> None:
         _say("crash: a model that raises at import")
         for server_type in ("flask", "gunicorn", "fastapi"):
             results.crash[server_type] = measure_crash(server_type, args.starts, log_dir)
+    if "batches" in only:
+        sizes = [rows for rows in batches.SIZES if rows <= args.max_rows]
+        for payload in batches.PAYLOADS:
+            _say(f"batches: {payload.name}, {payload.model.folder.name} model")
+            with started_servers(args, log_dir, payload.model) as servers:
+                figures, errors = batches.measure(payload, servers, sizes, _say)
+            results.batches[payload.name] = figures
+            results.batch_errors.update({f"{payload.name} {k}": v for k, v in errors.items()})
+    if "memory" in only:
+        body = memory.large_body(args.memory_mib)
+        _say(f"memory: a {len(body) / 2**20:.0f} MiB CSV scored, and a body over the limit")
+        with started_servers(args, log_dir, TRIVIAL) as servers:
+            scored = memory.measure(servers, body, _say)
+            del body
+            refused = {
+                label: figures
+                for label, figures in memory.measure(
+                    {k: v for k, v in servers.items() if not k.startswith("DRUM")},
+                    memory.refused_body(DEFAULT_MAX_BODY_BYTES),
+                    _say,
+                ).items()
+            }
+        results.memory = {
+            "scored": {k: dataclasses.asdict(v) for k, v in scored.items()},
+            "refused": {k: dataclasses.asdict(v) for k, v in refused.items()},
+        }
+
+
+@contextlib.contextmanager
+def started_servers(
+    args: argparse.Namespace, log_dir: Path, model: Model
+) -> Iterator[dict[str, Running]]:
+    """Our one-worker servers (and DRUM's two, with ``--drum``) on ``model``, stopped after."""
+    servers: dict[str, Running] = {}
+    try:
+        for label, (server_type, workers) in BATCH_SERVERS.items():
+            servers[label] = start_ours(server_type, workers, log_dir, model)
+        if args.drum:
+            for label, server_type in DRUM_SERVERS.items():
+                servers[label] = start_drum(args.drum, server_type, log_dir, model)
+        for running in servers.values():
+            settled_memory(running.pgid)
+        yield servers
+    finally:
+        for running in servers.values():
+            running.stop()
 
 
 NOTES = [
@@ -210,9 +269,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=list(SECTIONS),
         help=f"comma-separated: {', '.join(SECTIONS)}",
     )
+    parser.add_argument(
+        "--max-rows", type=int, default=max(batches.SIZES), help="largest batch size measured"
+    )
+    parser.add_argument(
+        "--memory-mib", type=int, default=97, help="size of the CSV the memory section scores"
+    )
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument("--markdown", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument("--chart", type=Path, default=ROOT / "bench" / "requests_per_second.png")
+    parser.add_argument("--batch-chart", type=Path, default=ROOT / "bench" / "batch_latency.png")
     parser.add_argument(
         "--drum",
         help="the `drum` executable of an installed datarobot-drum, to compare with "
@@ -255,13 +321,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_all(args, results, log_dir)
     finally:
         results.wall_seconds = time.monotonic() - began
-    targets = report.evaluate(results)
+    targets, extra = report.evaluate(results), []
+    if results.batches:
+        targets += batches.evaluate(results.batches)
+        why_no_batch_chart = chart.write_batch_chart(args.batch_chart, results.batches)
+        text = "\n\n".join(batches.table(p, s) for p, s in results.batches.items())
+        if not why_no_batch_chart:
+            rel = os.path.relpath(args.batch_chart, args.markdown.parent)
+            text = f"![ms per request against rows]({rel})\n\n{text}"
+        if results.batch_errors:
+            text += "\n\nErrors: " + "; ".join(f"{k}: {v}" for k, v in results.batch_errors.items())
+        extra.append(("/predict/ at every batch size: ms per request, one at a time", text))
+    if results.memory:
+        scored, refused = (
+            {k: memory.MemoryFigures(**v) for k, v in results.memory[case].items()}
+            for case in ("scored", "refused")
+        )
+        targets += memory.evaluate(scored, refused)
+        extra.append(("Peak memory of a large body", memory.table(scored, refused)))
     why_no_chart = chart.write_chart(args.chart, results)
     report.write_json(args.json, results, targets)
     report.write_markdown(
-        args.markdown, results, targets, None if why_no_chart else args.chart, NOTES
+        args.markdown, results, targets, None if why_no_chart else args.chart, NOTES, extra
     )
-    print(report.text_report(results, targets))
+    print(report.text_report(results, targets, extra))
     groups = (results.ours, results.bare, results.drum, results.middleware, results.crash)
     if any(figures.error for group in groups for figures in group.values()):
         _say(f"server logs kept in {log_dir}")

@@ -61,12 +61,40 @@ class Running:
     stop: Callable[[], object]
 
 
-def start_ours(server_type: str, workers: int | None, log_dir: Path) -> Running:
-    """One of our server types on the trivial model, started and stopped by the test kit."""
+BINARY_MODEL = ROOT / "bench" / "models" / "binary"
+BINARY_LABELS = ("no", "yes")
+"""(negative, positive), DRUM's order."""
+
+
+@dataclass(frozen=True)
+class Model:
+    """A model folder the bench serves, and how it is served."""
+
+    folder: Path = TRIVIAL_MODEL
+    target_type: str = "regression"
+    labels: tuple[str, str] | None = None
+
+    def drum_args(self) -> list[str]:
+        """DRUM's options for it (its labels: ``--positive-class-label`` and so on)."""
+        args = ["--code-dir", str(self.folder), "--target-type", self.target_type]
+        if self.labels is not None:
+            negative, positive = self.labels
+            args += ["--positive-class-label", positive, "--negative-class-label", negative]
+        return args
+
+
+TRIVIAL = Model()
+BINARY = Model(BINARY_MODEL, "binary", BINARY_LABELS)
+
+
+def start_ours(
+    server_type: str, workers: int | None, log_dir: Path, model: Model = TRIVIAL
+) -> Running:
+    """One of our server types on a bench model, started and stopped by the test kit."""
     run = DrumServerRun(
-        "regression",
-        None,
-        TRIVIAL_MODEL,
+        model.target_type,
+        model.labels,
+        model.folder,
         server_type=server_type,
         max_workers=workers,
         log_dir=log_dir,
@@ -100,8 +128,8 @@ def start_bare(kind: str, workers: int, middleware: str, log_dir: Path) -> Runni
     return _when_ready(Running(url, process.pid, stop), process, log_path)
 
 
-def start_drum(drum: str, server_type: str, log_dir: Path) -> Running:
-    """DRUM (``drum server``) on the trivial model: ``flask`` (werkzeug) or ``gunicorn``.
+def start_drum(drum: str, server_type: str, log_dir: Path, model: Model = TRIVIAL) -> Running:
+    """DRUM (``drum server``) on a bench model: ``flask`` (werkzeug) or ``gunicorn``.
 
     DRUM binds its address itself, so a free port is found by binding port 0 and closing
     the socket before DRUM starts. Another process could take the port in between; that
@@ -112,8 +140,7 @@ def start_drum(drum: str, server_type: str, log_dir: Path) -> Running:
     env = {k: v for k, v in os.environ.items() if k != SERVER_TYPE_ENV}
     if server_type == "flask":
         env[SERVER_TYPE_ENV] = DRUM_WERKZEUG
-    command = [drum, "server", "--code-dir", str(TRIVIAL_MODEL), "--target-type", "regression"]
-    command += ["--address", f"127.0.0.1:{port}"]
+    command = [drum, "server", *model.drum_args(), "--address", f"127.0.0.1:{port}"]
     log_path = log_dir / f"drum-{server_type}-{port}.log"
     process = start_process_group(command, log_path=log_path, env=env, cwd=log_dir)
     running = Running(

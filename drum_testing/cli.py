@@ -258,7 +258,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         settings = build_settings(args, os.environ if environ is None else environ)
     except SettingsError as exc:
         return _fail(str(exc))
-    from .model import check_code_dir
+    from .code_dir import check_code_dir
     from .servers import AVAILABLE
 
     if settings.server_type not in AVAILABLE:
@@ -286,7 +286,6 @@ def _export_runtime_params(variables: Mapping[str, str]) -> None:
 
 def serve(settings: Settings) -> int:
     """Listen, load the model, and serve with the chosen server type until stopped."""
-    from .core import PredictionCore
     from .lifeline import watch_lifeline
     from .listen import ListenError, open_listener
     from .servers import LOADS_IN_WORKERS
@@ -307,6 +306,8 @@ def serve(settings: Settings) -> int:
         watch_lifeline(settings.lifeline_fd)
     core = None
     if settings.server_type not in LOADS_IN_WORKERS:
+        from .core import PredictionCore  # pandas and the rest: not in a gunicorn master
+
         try:
             core = PredictionCore.load(settings)
         except Exception as exc:

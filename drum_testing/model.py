@@ -22,13 +22,12 @@ import numpy as np
 import pandas as pd
 
 from .answers import PREDICTIONS_COLUMN, ModelOutputError, Predictions, check_predictions
+from .code_dir import CUSTOM_FILE, check_code_dir, find_artifacts
 from .errors import ModelLoadError
 from .settings import Settings, TargetType
 from .turns import ModelTurns
 
-CUSTOM_FILE = "custom.py"
 METADATA_FILE = "model-metadata.yaml"
-ARTIFACT_SUFFIXES = (".pkl",)
 HOOK_NAMES = (
     "init",
     "load_model",
@@ -39,21 +38,6 @@ HOOK_NAMES = (
     "score_unstructured",
     "chat",
 )
-
-
-def find_artifacts(code_dir: Path) -> list[Path]:
-    return sorted(p for p in code_dir.iterdir() if p.suffix in ARTIFACT_SUFFIXES and p.is_file())
-
-
-def check_code_dir(code_dir: Path) -> None:
-    """Fail early, with a one-line reason, on a folder that cannot hold a model."""
-    if not code_dir.is_dir():
-        raise ModelLoadError(f"--code-dir {code_dir} is not a directory")
-    if not (code_dir / CUSTOM_FILE).is_file() and not find_artifacts(code_dir):
-        raise ModelLoadError(
-            f"--code-dir {code_dir} has neither {CUSTOM_FILE} nor a model artifact "
-            f"({', '.join(ARTIFACT_SUFFIXES)})"
-        )
 
 
 def _import_custom(code_dir: Path) -> ModuleType | None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import socket
+from typing import TYPE_CHECKING
 
-from drum_testing.core import PredictionCore
 from drum_testing.settings import ServerType, Settings
+
+if TYPE_CHECKING:
+    from drum_testing.core import PredictionCore
 
 AVAILABLE = frozenset(ServerType)
 """The server types this build can run."""

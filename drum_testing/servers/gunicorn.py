@@ -18,16 +18,17 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
-from drum_testing.core import PredictionCore
 from drum_testing.flusher import StdoutFlusher
-from drum_testing.servers.flask import CoreFlask
 from drum_testing.settings import Settings
 from drum_testing.worker_ctx import WorkerCtx
+
+if TYPE_CHECKING:  # imported by the workers only: the master needs neither the model
+    from drum_testing.servers.flask import CoreFlask  # nor pandas (less memory, faster fork)
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,9 @@ class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
 
     def load(self) -> CoreFlask:
         """Load the model and build the app, in the worker (gunicorn calls this after forking)."""
+        from drum_testing.core import PredictionCore
+        from drum_testing.servers.flask import CoreFlask
+
         try:
             core = PredictionCore.load(self.settings)
         except Exception as exc:
