@@ -13,13 +13,20 @@ from typing import Any
 from bench.report import Results
 
 
-def write_chart(path: Path, results: Results) -> str | None:
-    """Draw ``/ping/`` and ``/predict/`` side by side; None, or why there is no chart."""
+def _pyplot() -> Any:
+    """matplotlib's pyplot drawing to files, or None where matplotlib is not installed."""
     try:
         matplotlib: Any = importlib.import_module("matplotlib")
-        matplotlib.use("Agg")
-        pyplot: Any = importlib.import_module("matplotlib.pyplot")
     except ImportError:
+        return None
+    matplotlib.use("Agg")
+    return importlib.import_module("matplotlib.pyplot")
+
+
+def write_chart(path: Path, results: Results) -> str | None:
+    """Draw ``/ping/`` and ``/predict/`` side by side; None, or why there is no chart."""
+    pyplot = _pyplot()
+    if pyplot is None:
         return "matplotlib is not installed; no chart"
     names = list(results.ours)
     if not names:
@@ -40,10 +47,12 @@ def write_chart(path: Path, results: Results) -> str | None:
             values = [r.requests_per_second for _, r in bars]
             lows = [min(r.round_rps or (r.requests_per_second,)) for _, r in bars]
             highs = [max(r.round_rps or (r.requests_per_second,)) for _, r in bars]
-            # The whiskers span the 1-second rounds: wide ones mean a noisy figure.
+            # The whiskers span the 1-second rounds: wide ones mean a noisy figure. The
+            # overall figure can sit a hair outside them (wrk rounds its seconds), and
+            # matplotlib refuses negative whiskers.
             errors = [
-                [v - lo for v, lo in zip(values, lows, strict=True)],
-                [h - v for v, h in zip(values, highs, strict=True)],
+                [max(0.0, v - lo) for v, lo in zip(values, lows, strict=True)],
+                [max(0.0, h - v) for v, h in zip(values, highs, strict=True)],
             ]
             ax.bar(xs, values, width, label=label, yerr=errors, capsize=3)
             for x, value, high in zip(
@@ -69,11 +78,8 @@ def write_chart(path: Path, results: Results) -> str | None:
 def write_batch_chart(path: Path, batches: Any) -> str | None:
     """Milliseconds per request against rows, log-log, a line per server, a panel per payload;
     None, or why there is no chart. ``batches`` is ``Results.batches``."""
-    try:
-        matplotlib: Any = importlib.import_module("matplotlib")
-        matplotlib.use("Agg")
-        pyplot: Any = importlib.import_module("matplotlib.pyplot")
-    except ImportError:
+    pyplot = _pyplot()
+    if pyplot is None:
         return "matplotlib is not installed; no chart"
     if not batches:
         return "no batch size was measured; no chart"

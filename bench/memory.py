@@ -10,7 +10,6 @@ master and its worker). Where the reset is refused, RSS is sampled every 5 ms in
 from __future__ import annotations
 
 import http.client
-import os
 import socket
 import threading
 import time
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 
 from bench.batches import PAIRS, floats_csv
 from bench.report import Target, _judge, _num, _short, _table
-from bench.servers import Running
+from bench.servers import Running, group_pids
 
 ROWS_PER_MIB = 6_700
 """Rows of the bench's 8-float CSV per MiB (about 156 bytes a row)."""
@@ -45,21 +44,6 @@ class MemoryFigures:
         if self.before_mib is None or self.peak_mib is None:
             return None
         return self.peak_mib - self.before_mib
-
-
-def group_pids(pgid: int) -> list[int]:
-    pids = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", encoding="utf-8", errors="replace") as file:
-                stat = file.read()
-        except OSError:
-            continue
-        if int(stat[stat.rindex(")") + 2 :].split()[2]) == pgid:
-            pids.append(int(name))
-    return pids
 
 
 def status_kib(pid: int, field: str) -> int:

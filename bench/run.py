@@ -245,8 +245,20 @@ NOTES = [
     "rounds, p50/p99 the median of the rounds'; (!) marks a figure with errors",
     "bare apps: Flask on werkzeug threaded / gunicorn gthread (threads=4, keepalive 5), "
     "FastAPI on uvicorn, each doing `pandas.read_csv` and a row sum (`bench/bare_apps.py`)",
-    "our /predict/ parses a small all-numeric CSV without `pandas.read_csv` "
+    "our /predict/ parses an all-numeric CSV of up to 4 KiB without `pandas.read_csv` "
     "(`drum_testing/numeric_csv.py`), so it can beat the bare apps, which call it",
+    "batch sizes: one request at a time on a new connection, our flask, gunicorn and fastapi "
+    "(1 worker each) and DRUM's werkzeug and gunicorn modes serving the same model, each "
+    "started once per model; at each size every answer is first checked against pandas, then "
+    "2 warm-ups, then the servers take turns request by request (order rotated every round), "
+    "15 timed requests each up to 1,000 rows, 9 at 10,000 and 5 at 100,000; the figure is the "
+    "median. Payloads (`bench/batches.py`): 8 float columns at full precision; a mixed frame "
+    "(ints, floats with a missing cell every 7th row, short strings, a quoted field with a "
+    "comma); the floats sent to a binary model (`bench/models/binary`)",
+    "memory: the peak resident size of the server's process group (VmHWM summed over its "
+    "processes, reset through /proc/PID/clear_refs just before the request) while it scores "
+    "a ~97 MiB CSV of 8 float columns, under our default 100 MiB body limit; and the rise for "
+    "a body one byte over that limit, which ours refuse with 413 (DRUM has no limit)",
     "with 2 workers, which worker gets each of the 4 connections is settled when wrk "
     "connects, once per round; all four on one worker halves that round, so 2-worker figures "
     "vary most (the range of the rounds is in brackets, and the chart's whiskers)",

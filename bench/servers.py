@@ -194,10 +194,9 @@ def check_predict(url: str) -> None:
         raise RuntimeError(f"/predict/ answered {response.status} {body[:200]!r}")
 
 
-def group_memory(pgid: int) -> tuple[int, int]:
-    """``(bytes, processes)``: the summed RSS of every process in group ``pgid``."""
-    page = os.sysconf("SC_PAGE_SIZE")
-    total = count = 0
+def group_pids(pgid: int) -> list[int]:
+    """The processes of group ``pgid`` (read from ``/proc``)."""
+    pids = []
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
@@ -205,9 +204,20 @@ def group_memory(pgid: int) -> tuple[int, int]:
             with open(f"/proc/{name}/stat", encoding="utf-8", errors="replace") as file:
                 stat = file.read()
             # "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
-            if int(stat[stat.rindex(")") + 2 :].split()[2]) != pgid:
-                continue
-            with open(f"/proc/{name}/statm", encoding="utf-8") as file:
+            if int(stat[stat.rindex(")") + 2 :].split()[2]) == pgid:
+                pids.append(int(name))
+        except (OSError, ValueError, IndexError):
+            continue  # exited meanwhile
+    return pids
+
+
+def group_memory(pgid: int) -> tuple[int, int]:
+    """``(bytes, processes)``: the summed RSS of every process in group ``pgid``."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    total = count = 0
+    for pid in group_pids(pgid):
+        try:
+            with open(f"/proc/{pid}/statm", encoding="utf-8") as file:
                 resident = int(file.read().split()[1])
         except (OSError, ValueError, IndexError):
             continue  # exited meanwhile

@@ -10,6 +10,7 @@ import pytest
 
 from bench import batches, memory
 from bench.memory import MemoryFigures
+from bench.servers import group_pids
 
 
 def test_payloads_are_deterministic_and_have_the_intended_columns() -> None:
@@ -71,7 +72,7 @@ def test_memory_targets() -> None:
 
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
 def test_reading_this_process_memory() -> None:
-    assert os.getpid() in memory.group_pids(os.getpgid(0))
+    assert os.getpid() in group_pids(os.getpgid(0))
     assert memory.status_kib(os.getpid(), "VmRSS") > 0
     assert memory.status_kib(os.getpid(), "VmHWM") >= memory.status_kib(os.getpid(), "VmRSS")
     assert memory.status_kib(2**22 + 12345, "VmRSS") == 0  # gone: nothing, not an error
