@@ -38,7 +38,7 @@ PAIRS = {"flask": "DRUM werkzeug", "gunicorn-1": "DRUM gunicorn", "fastapi-1": "
 
 def repeats(rows: int) -> int:
     """Timed requests per server at a size: fewer where one takes long."""
-    return 15 if rows <= 1_000 else 9 if rows <= 10_000 else 5
+    return 15 if rows <= 10_000 else 9
 
 
 def floats_csv(rows: int, seed: int = 0) -> bytes:

@@ -251,7 +251,7 @@ NOTES = [
     "(1 worker each) and DRUM's werkzeug and gunicorn modes serving the same model, each "
     "started once per model; at each size every answer is first checked against pandas, then "
     "2 warm-ups, then the servers take turns request by request (order rotated every round), "
-    "15 timed requests each up to 1,000 rows, 9 at 10,000 and 5 at 100,000; the figure is the "
+    "15 timed requests each up to 10,000 rows and 9 at 100,000; the figure is the "
     "median. Payloads (`bench/batches.py`): 8 float columns at full precision; a mixed frame "
     "(ints, floats with a missing cell every 7th row, short strings, a quoted field with a "
     "comma); the floats sent to a binary model (`bench/models/binary`)",
