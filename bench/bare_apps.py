@@ -10,7 +10,8 @@ They run as subprocesses, like our servers, on a socket the parent bound and pas
     python -m bench.bare_apps --kind gunicorn --workers 2 --fd 7 --lifeline-fd 8
 
 The servers are configured as ours are: werkzeug threaded; gunicorn gthread with our
-``THREADS`` and ``KEEPALIVE`` and no control socket; uvicorn with the access log off. With
+default threads, keep-alive and timeouts (``Settings``) and no control socket; uvicorn
+with the access log off. With
 ``--middleware`` the FastAPI app gets our flusher middleware, or a ``BaseHTTPMiddleware``
 doing the same, to price the middleware on its own.
 """
@@ -22,6 +23,7 @@ import functools
 import io
 import socket
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
@@ -29,7 +31,7 @@ from gunicorn.app.base import BaseApplication
 from starlette.requests import Request  # here, not in fastapi_app: FastAPI reads annotations
 
 from drum_testing.lifeline import watch_lifeline
-from drum_testing.servers import gunicorn as drum_gunicorn
+from drum_testing.settings import Settings, TargetType
 
 if TYPE_CHECKING:
     import flask
@@ -125,6 +127,10 @@ class BareUvicornConfig(uvicorn.Config):
         return functools.partial(fastapi_app, self.bench_middleware)
 
 
+DEFAULTS = Settings(code_dir=Path("."), target_type=TargetType.REGRESSION)
+"""Our servers' defaults, which the bare apps copy."""
+
+
 class BareGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no types
     """Gunicorn in-process on an inherited descriptor, configured as our gunicorn type."""
 
@@ -139,10 +145,10 @@ class BareGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
             "bind": [f"fd://{self.fd}"],
             "workers": self.workers,
             "worker_class": "gthread",
-            "threads": drum_gunicorn.THREADS,
-            "keepalive": drum_gunicorn.KEEPALIVE,
-            "graceful_timeout": drum_gunicorn.GRACEFUL_TIMEOUT,
-            "timeout": drum_gunicorn.WORKER_TIMEOUT,
+            "threads": DEFAULTS.threads,
+            "keepalive": DEFAULTS.keepalive_timeout,
+            "graceful_timeout": DEFAULTS.drain_timeout,
+            "timeout": DEFAULTS.worker_timeout,
             "loglevel": "warning",
             "errorlog": "-",
             "accesslog": None,

@@ -44,6 +44,7 @@ from .settings import (
     parse_address,
     settings_from_env,
 )
+from .tunables import add_tunable_arguments, positive_int, tunable_env_options, tunable_values
 
 PROG = "drum-testing"
 SUPPORTED_TARGETS = tuple(t.value for t in TargetType if t is not TargetType.TRANSFORM)
@@ -59,12 +60,6 @@ class OneLineParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see --help)\n")
-
-
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return int(text)
 
 
 def _target_type(text: str) -> str:
@@ -107,12 +102,12 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--logging-level", default="warning", choices=LOG_LEVELS, type=str.lower)
     server.add_argument(
         "--max-workers",
-        type=_positive_int,
+        type=positive_int,
         help=f"workers (gunicorn, fastapi); default 1 (env: {MAX_WORKERS_ENV})",
     )
     server.add_argument(
         "--model-concurrency",
-        type=_positive_int,
+        type=positive_int,
         help="requests that may run the model's hooks at once in one process; default 1, "
         f"as in DRUM (env: {MODEL_CONCURRENCY_ENV})",
     )
@@ -134,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="YAML values of the runtime parameters model-metadata.yaml declares "
         f"(env: {RUNTIME_PARAMS_FILE_ENV})",
     )
+    add_tunable_arguments(server)
     server.add_argument(
         "--listen-fd", type=_fd, help="serve an inherited listening socket (used by DrumServerRun)"
     )
@@ -152,11 +148,12 @@ ENV_OPTIONS = (
     EnvOption(CLASS_LABELS_FILE_ENV, "class_labels_file", Path),
     EnvOption(CLASS_LABELS_ENV, "class_labels", str, is_list=True),
     EnvOption(ADDRESS_ENV, "address", str),
-    EnvOption(MAX_WORKERS_ENV, "max_workers", _positive_int),
-    EnvOption(MODEL_CONCURRENCY_ENV, "model_concurrency", _positive_int),
+    EnvOption(MAX_WORKERS_ENV, "max_workers", positive_int),
+    EnvOption(MODEL_CONCURRENCY_ENV, "model_concurrency", positive_int),
     EnvOption(WITH_ERROR_SERVER_ENV, "with_error_server"),
     EnvOption(SHOW_STACKTRACE_ENV, "show_stacktrace"),
     EnvOption(RUNTIME_PARAMS_FILE_ENV, "runtime_params_file", Path),
+    *tunable_env_options(),
 )
 """The options DataRobot may give as variables (DRUM's ArgumentOptionsEnvVars we serve)."""
 EXCLUSIVE_OPTIONS = (frozenset({"class_labels", "class_labels_file"}),)
@@ -229,6 +226,7 @@ def build_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Sett
         listen_fd=args.listen_fd,
         lifeline_fd=args.lifeline_fd,
         runtime_params=runtime_params,
+        **tunable_values(args),  # type: ignore[arg-type]
         # The file's parameters replace the environment's, as in DRUM, where the server
         # type is read after the file was loaded: the file may choose it too.
         **settings_from_env({**environ, **runtime_params}),  # type: ignore[arg-type]

@@ -15,13 +15,14 @@ error rule or header lives anywhere but here.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import routes
 from .errors import RequestError, user_http_error
-from .messages import JSON, Request, Response, error_response, json_response
+from .messages import JSON, BodyFault, Request, Response, error_response, json_response
 from .model import Model
 from .payloads import dumps
 from .settings import Settings
@@ -67,6 +68,8 @@ class PredictionCore:
         self.server_type = server_type
         self.load_error = load_error
         self.stats = Stats()
+        self._in_flight = 0
+        self._in_flight_lock = threading.Lock()
         handlers = routes.Handlers(self)
         self._routes: dict[str, Route] = {
             settings.url_prefix + path: Route(frozenset(methods), getattr(handlers, name), live)
@@ -89,13 +92,40 @@ class PredictionCore:
             return cls(settings, None, server_type=settings.server_type.value, load_error=repr(exc))
         return cls(settings, model, server_type=settings.server_type.value)
 
+    def wants_body(self, request: Request) -> bool:
+        """Whether ``request`` (its head: the body is not read yet) goes to a route that
+        reads a body. Adapters read the body only then: /ping/, an unknown path, a wrong
+        method or a model that failed to load are answered without buffering a byte of it.
+        """
+        route = self._routes.get(self._normalise(request.path))
+        return (
+            route is not None
+            and request.method in route.methods
+            and request.method not in ("GET", "HEAD")
+            and (self.model is not None or not route.needs_model)
+        )
+
     def is_light(self, request: Request) -> bool:
         """True when the answer needs no model code (liveness): safe on an event loop."""
         route = self._routes.get(request.path)
         return route is not None and not route.needs_model
 
+    @property
+    def in_flight(self) -> int:
+        """Requests being answered right now (a stopping server waits for these)."""
+        return self._in_flight
+
     def handle(self, request: Request) -> Response:
         """Answer one request. Never raises: every failure becomes a JSON error response."""
+        with self._in_flight_lock:
+            self._in_flight += 1
+        try:
+            return self._handle(request)
+        finally:
+            with self._in_flight_lock:
+                self._in_flight -= 1
+
+    def _handle(self, request: Request) -> Response:
         try:
             response = self._dispatch(request)
         except RequestError as exc:
@@ -121,10 +151,14 @@ class PredictionCore:
             response.body = b""
         return response
 
-    def _dispatch(self, request: Request) -> Response:
+    @staticmethod
+    def _normalise(path: str) -> str:
         # werkzeug reads "//ping/" as "/ping/" (the leading "//" looks like a host to it);
         # doing the same for every type keeps them alike.
-        path = "/" + request.path.lstrip("/") if request.path.startswith("//") else request.path
+        return "/" + path.lstrip("/") if path.startswith("//") else path
+
+    def _dispatch(self, request: Request) -> Response:
+        path = self._normalise(request.path)
         route = self._routes.get(path)
         if route is None:
             # DRUM's trailing-slash rule: registered with a slash, redirected without one.
@@ -147,9 +181,22 @@ class PredictionCore:
             )
         if self.model is None and route.needs_model:
             return error_response(513, f"ERROR: the model failed to load: {self.load_error}")
-        if request.body_too_large:
-            limit = self.settings.max_body_bytes
-            raise RequestError(
-                413, f"ERROR: the request body is larger than the limit of {limit} bytes"
-            )
+        if request.body_fault is not None:
+            raise RequestError(request.body_fault.value, self._body_fault_message(request))
         return route.handler(request)
+
+    def _body_fault_message(self, request: Request) -> str:
+        fault = request.body_fault
+        if fault is BodyFault.TOO_LARGE:
+            limit = self.settings.max_body_bytes
+            return f"ERROR: the request body is larger than the limit of {limit} bytes"
+        if fault is BodyFault.TIMED_OUT:
+            return (
+                "ERROR: the request body stopped arriving (nothing for "
+                f"{self.settings.read_timeout:g} s); nothing was scored"
+            )
+        declared = request.headers.get("content-length", "?")
+        return (
+            f"ERROR: the request body ended before its Content-Length of {declared} bytes; "
+            "nothing was scored"
+        )

@@ -10,8 +10,6 @@ import socket
 
 from .settings import Settings
 
-BACKLOG = 2048
-
 
 class ListenError(OSError):
     """The address cannot be served; the message says which and why."""
@@ -33,6 +31,7 @@ def open_listener(settings: Settings) -> socket.socket:
         if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN) == 0:
             sock.detach()
             raise ListenError(f"--listen-fd {settings.listen_fd} is not a listening socket")
+        sock.listen(settings.backlog)  # the parent's backlog may differ; listen() resets it
         return sock
     try:
         infos = socket.getaddrinfo(
@@ -46,7 +45,7 @@ def open_listener(settings: Settings) -> socket.socket:
         # Reuse a port in TIME_WAIT (a server just restarted) but never one being served.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
-        sock.listen(BACKLOG)
+        sock.listen(settings.backlog)
     except OSError as exc:
         sock.close()
         raise ListenError(f"cannot listen on {settings.address}: {exc.strerror}") from None

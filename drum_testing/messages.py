@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,12 +49,25 @@ class Headers(Mapping[str, str]):
         return f"Headers({self._items!r})"
 
 
+class BodyFault(enum.Enum):
+    """Why a request body could not be read whole; the value is the status it is answered."""
+
+    TOO_LARGE = 413
+    """Larger than ``max_body_bytes``: refused unread (declared) or at the limit (chunked)."""
+    INCOMPLETE = 400
+    """The client stopped before the end of its ``Content-Length`` (or the connection broke)."""
+    TIMED_OUT = 408
+    """The client paused longer than ``read_timeout`` while sending it."""
+
+
 @dataclass(frozen=True)
 class Request:
     """One HTTP request, as the core sees it.
 
-    Adapters read at most ``max_body_bytes + 1`` bytes of the body; when the body is larger
-    they set ``body_too_large`` and leave ``body`` empty, and the core answers 413.
+    Adapters read the body only for a route that takes one (:meth:`PredictionCore.wants_body`),
+    and at most ``max_body_bytes + 1`` bytes of it. A body that could not be read whole has
+    ``body_fault`` set and an empty ``body``: the core answers the fault, and never hands
+    part of a body to the model.
     """
 
     method: str
@@ -61,7 +75,11 @@ class Request:
     query_string: str = ""
     headers: Headers = field(default_factory=Headers)
     body: Body = b""
-    body_too_large: bool = False
+    body_fault: BodyFault | None = None
+
+    @property
+    def body_too_large(self) -> bool:
+        return self.body_fault is BodyFault.TOO_LARGE
 
     @property
     def content_type(self) -> ContentType:
@@ -123,14 +141,15 @@ class BodyBuffer:
     allocated once and filled in place: gathering chunks and joining them at the end held
     the body twice while joining (measured: 180 MiB of peak for a 97 MiB CSV, 97 MiB in
     place). A declared length over the limit is refused without reading a byte; a body
-    without one (chunked) is gathered up to one byte past the limit, to tell.
+    without one (chunked) is gathered up to one byte past the limit, to tell. A body that
+    ends before its declared length is a fault, never a shorter body.
 
     ::
 
         buffer = BodyBuffer(content_length=3, limit=10)
         while buffer.wanted:
             buffer.feed(stream.read(buffer.wanted))  # b"" when the stream ends
-        body, too_large = buffer.result()
+        body, fault = buffer.result()
     """
 
     def __init__(self, content_length: int | None, limit: int) -> None:
@@ -166,25 +185,40 @@ class BodyBuffer:
         self._buffer[self._size : self._size + len(chunk)] = chunk
         self._size += len(chunk)
 
-    def result(self) -> tuple[Body, bool]:
-        """``(body, too_large)``; a body that ended early is what arrived of it.
+    @property
+    def received(self) -> int:
+        """Bytes of the body gathered so far."""
+        return self._size
+
+    def result(self) -> tuple[Body, BodyFault | None]:
+        """``(body, None)``, or ``(b"", fault)`` for a body that could not be read whole.
 
         The body is the buffer itself: making it ``bytes`` would copy it, and hold it twice.
         """
         if self.too_large:
-            return b"", True
-        if self._size < len(self._buffer):
-            del self._buffer[self._size :]
-        return self._buffer, False
+            return b"", BodyFault.TOO_LARGE
+        if self._declared is not None and self._size < self._declared:
+            return b"", BodyFault.INCOMPLETE
+        return self._buffer, None
 
 
 def read_limited(
     read: Callable[[int], bytes], content_length: int | None, limit: int
-) -> tuple[Body, bool]:
-    """Read a request body of at most ``limit`` bytes with ``read``: ``(body, too_large)``."""
+) -> tuple[Body, BodyFault | None]:
+    """Read a request body of at most ``limit`` bytes with ``read``: ``(body, fault)``.
+
+    A ``read`` that times out (the server's socket timeout, ``read_timeout``) is
+    :attr:`BodyFault.TIMED_OUT`; one that fails otherwise (the client reset the connection)
+    is :attr:`BodyFault.INCOMPLETE`.
+    """
     buffer = BodyBuffer(content_length, limit)
-    while buffer.wanted:
-        buffer.feed(read(buffer.wanted))
+    try:
+        while buffer.wanted:
+            buffer.feed(read(buffer.wanted))
+    except TimeoutError:
+        return b"", BodyFault.TIMED_OUT
+    except OSError:
+        return b"", BodyFault.INCOMPLETE
     return buffer.result()
 
 

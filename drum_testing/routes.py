@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,8 @@ from .version import VERSION
 
 if TYPE_CHECKING:
     from .core import PredictionCore
+
+logger = logging.getLogger(__name__)
 
 GET = ("GET",)
 POST = ("POST",)
@@ -69,12 +72,20 @@ def to_jsonable(value: Any) -> Any:
 def sse_stream(chunks: Iterable[Any]) -> Generator[bytes, None, None]:
     """Server-sent events of a streamed chat answer, closed by ``data: [DONE]``.
 
+    Headers are sent before the model's generator runs, so a hook that raises mid-stream
+    can no longer change the status: the stream then ends with an error event (OpenAI's
+    shape, ``{"error": {"message", "type"}}``) and ``[DONE]``, and the traceback is logged.
     Closing this stream (the server does when the answer ends or the client left) closes
     the model's generator too, which gives the model's turn back.
     """
     try:
-        for chunk in chunks:
-            yield b"data: " + dumps(to_jsonable(chunk)) + b"\n\n"
+        try:
+            for chunk in chunks:
+                yield b"data: " + dumps(to_jsonable(chunk)) + b"\n\n"
+        except Exception as exc:
+            logger.exception("the chat stream failed")
+            error = {"message": f"{type(exc).__name__}: {exc}", "type": type(exc).__name__}
+            yield b"data: " + dumps({"error": error}) + b"\n\n"
         yield b"data: [DONE]\n\n"
     finally:
         close = getattr(chunks, "close", None)

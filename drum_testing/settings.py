@@ -21,6 +21,14 @@ MAX_BODY_BYTES_ENV = "DRUM_MAX_BODY_BYTES"
 """The largest request body accepted; larger ones get 413."""
 MODEL_CONCURRENCY_ENV = "DRUM_MODEL_CONCURRENCY"
 """How many requests may run the model's hooks at once in one process (``--model-concurrency``)."""
+# Tunables (drum_testing.tunables gives each its flag): ``--threads`` is DRUM_THREADS, ...
+THREADS_ENV = "DRUM_THREADS"
+READ_TIMEOUT_ENV = "DRUM_READ_TIMEOUT"
+KEEPALIVE_TIMEOUT_ENV = "DRUM_KEEPALIVE_TIMEOUT"
+DRAIN_TIMEOUT_ENV = "DRUM_DRAIN_TIMEOUT"
+WORKER_TIMEOUT_ENV = "DRUM_WORKER_TIMEOUT"
+BACKLOG_ENV = "DRUM_BACKLOG"
+FLUSH_INTERVAL_ENV = "DRUM_FLUSH_INTERVAL"
 
 # DataRobot starts DRUM with its arguments as these variables (DRUM's ArgumentOptionsEnvVars);
 # each stands for a command-line option and is read only when that option is absent.
@@ -60,6 +68,12 @@ RUNTIME_PARAM_PREFIX = "MLOPS_RUNTIME_PARAM_"
 
 DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024
 DEFAULT_FLUSH_INTERVAL = 0.5
+DEFAULT_THREADS = 512
+DEFAULT_READ_TIMEOUT = 30.0
+DEFAULT_KEEPALIVE_TIMEOUT = 5.0
+DEFAULT_DRAIN_TIMEOUT = 30.0
+DEFAULT_WORKER_TIMEOUT = 600.0
+DEFAULT_BACKLOG = 2048
 
 
 class SettingsError(ValueError):
@@ -152,20 +166,6 @@ def parse_url_prefix(raw: str | None) -> str:
     return "/" + raw.strip("/ ")
 
 
-def parse_max_body_bytes(raw: str | None) -> int:
-    if raw is None or not raw.strip():
-        return DEFAULT_MAX_BODY_BYTES
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(
-            f"{MAX_BODY_BYTES_ENV} must be a whole number of bytes, got {raw!r}"
-        ) from None
-    if value <= 0:
-        raise SettingsError(f"{MAX_BODY_BYTES_ENV} must be positive, got {value}")
-    return value
-
-
 @dataclass(frozen=True)
 class Settings:
     """Everything one server needs to know, fixed at start-up."""
@@ -186,7 +186,26 @@ class Settings:
     with_error_server: bool = False
     url_prefix: str = ""
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # --- tunables: each has a flag and a variable (drum_testing.tunables) -------------------
+    threads: int = DEFAULT_THREADS
+    """Connections one process (one worker) serves at once, each on a thread of its own
+    while its request is read and answered. Threads start when needed, so the number is a
+    ceiling, not a cost: it must exceed the clients that may be slow or stalled at once for
+    /ping/ to stay prompt beside them. The model's hooks still take turns."""
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    """Seconds a client may pause while sending a request (its head or its body) before
+    the connection is dropped (head) or answered 408 (body)."""
+    keepalive_timeout: float = DEFAULT_KEEPALIVE_TIMEOUT
+    """Seconds an idle connection (new, or between requests) stays open."""
+    drain_timeout: float = DEFAULT_DRAIN_TIMEOUT
+    """Seconds a stopping server waits for requests in flight; a model still busy then is
+    abandoned, and the process exits non-zero."""
+    worker_timeout: float = DEFAULT_WORKER_TIMEOUT
+    """Seconds a gunicorn worker may stay silent before the master replaces it."""
+    backlog: int = DEFAULT_BACKLOG
+    """Connections the kernel queues before the server accepts them."""
     flush_interval: float = DEFAULT_FLUSH_INTERVAL
+    """Seconds between flushes of stdout while requests are being answered."""
     listen_fd: int | None = None
     """A listening socket inherited from the parent; served instead of binding ``host:port``."""
     lifeline_fd: int | None = None
@@ -218,5 +237,4 @@ def settings_from_env(environ: Mapping[str, str]) -> dict[str, object]:
     return {
         "server_type": parse_server_type(environ.get(SERVER_TYPE_ENV)),
         "url_prefix": parse_url_prefix(environ.get(URL_PREFIX_ENV)),
-        "max_body_bytes": parse_max_body_bytes(environ.get(MAX_BODY_BYTES_ENV)),
     }

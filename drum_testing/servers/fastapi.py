@@ -8,30 +8,35 @@ off the event loop: ``/ping/`` keeps answering while a slow prediction runs.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
 import logging
+import signal
 import socket
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 import uvicorn
 from fastapi import FastAPI
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from drum_testing.core import PredictionCore
 from drum_testing.flusher import StdoutFlusher
-from drum_testing.messages import Body, BodyBuffer, Headers, Request, Response
+from drum_testing.messages import Body, BodyBuffer, BodyFault, Headers, Request, Response
 from drum_testing.servers.middleware import StdoutFlusherMiddleware
+from drum_testing.servers.shutdown import ABANDONED, abandon_if_busy
+from drum_testing.servers.uvicorn_protocol import TimedHTTPProtocol
 from drum_testing.settings import Settings
 from drum_testing.worker_ctx import WorkerCtx
 
 logger = logging.getLogger(__name__)
-
-GRACEFUL_TIMEOUT = 30
-"""Seconds uvicorn waits for requests in flight when it stops."""
 
 
 class FastAPIWorkerCtx(WorkerCtx):
@@ -42,11 +47,20 @@ class ClientDisconnected(Exception):
     pass
 
 
-async def read_body(receive: Receive, content_length: int | None, limit: int) -> tuple[Body, bool]:
-    """The ASGI twin of :func:`drum_testing.messages.read_limited`: ``(body, too_large)``."""
+async def read_body(
+    receive: Receive, content_length: int | None, limit: int, timeout: float
+) -> tuple[Body, BodyFault | None]:
+    """The ASGI twin of :func:`drum_testing.messages.read_limited`: ``(body, fault)``.
+
+    Each wait for the next part may last ``timeout`` seconds (then the fault is
+    ``TIMED_OUT``), as a WSGI server's socket timeout bounds each read.
+    """
     buffer = BodyBuffer(content_length, limit)
     while buffer.wanted:
-        message = await receive()
+        try:
+            message = await asyncio.wait_for(receive(), timeout)
+        except asyncio.TimeoutError:
+            return b"", BodyFault.TIMED_OUT
         if message["type"] == "http.disconnect":
             raise ClientDisconnected
         buffer.feed(message.get("body", b""))
@@ -62,32 +76,38 @@ class CoreEndpoint:
         self.core = core
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        settings = self.core.settings
         headers = Headers((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
-        length = headers.get("content-length")
-        try:
-            body, too_large = await read_body(
-                receive,
-                int(length) if length and length.isdigit() else None,
-                self.core.settings.max_body_bytes,
-            )
-        except ClientDisconnected:
-            return
         request = Request(
             method=scope["method"],
             path=scope["path"],
             query_string=scope["query_string"].decode("latin-1"),
             headers=headers,
-            body=body,
-            body_too_large=too_large,
         )
+        if self.core.wants_body(request):
+            length = headers.get("content-length")
+            try:
+                body, fault = await read_body(
+                    receive,
+                    int(length) if length and length.isdigit() else None,
+                    settings.max_body_bytes,
+                    settings.read_timeout,
+                )
+            except ClientDisconnected:
+                return  # never scored: nobody is there to answer, and the body is partial
+            request = dataclasses.replace(request, body=body, body_fault=fault)
         if self.core.is_light(request):
             response = self.core.handle(request)
         else:
             response = await run_in_threadpool(self.core.handle, request)
-        await send_response(response, send)
+        await send_response(response, send, receive)
 
 
-async def send_response(response: Response, send: Send) -> None:
+_END = object()
+
+
+async def send_response(response: Response, send: Send, receive: Receive) -> None:
+    """Send ``response``; a streamed body is closed when it ends or the client leaves."""
     headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
     if isinstance(response.body, bytes):
         headers.append((b"content-length", str(len(response.body)).encode("latin-1")))
@@ -95,16 +115,31 @@ async def send_response(response: Response, send: Send) -> None:
         await send({"type": "http.response.body", "body": response.body})
         return
     body = iter(response.body)
+    # Uvicorn drops what is sent to a client that left without saying so: only receive()
+    # tells. Watching it lets the stream stop at the next chunk instead of running the
+    # model's generator to its end for nobody.
+    left = asyncio.Event()
+    watcher = asyncio.ensure_future(_watch_disconnect(receive, left))
     try:
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
-        async for chunk in iterate_in_threadpool(body):
+        while not left.is_set():
+            chunk = await run_in_threadpool(next, body, _END)
+            if chunk is _END:
+                await send({"type": "http.response.body", "body": b""})
+                break
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
     finally:
+        watcher.cancel()
         # As a WSGI server closes a body: the model's generator stops, and its turn is free.
         close = getattr(body, "close", None)
         if close is not None:
             await run_in_threadpool(close)
+
+
+async def _watch_disconnect(receive: Receive, left: asyncio.Event) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass  # the rest of a request body nobody read
+    left.set()
 
 
 class PredictionServer:
@@ -144,12 +179,19 @@ class PredictionServer:
         ctx.defer_cleanup(self.flusher.stop, order=50, desc="StdoutFlusher.stop()")
         self.worker_ctx = ctx
         app.state.worker_ctx = ctx
+        # Model calls and streamed chunks run on anyio's threads: as many as the settings
+        # allow (anyio's default is 40), the model's hooks still taking turns.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = self.settings.threads
         ctx.start()
         try:
             yield
         finally:
             ctx.stop()
             ctx.cleanup()
+            # Uvicorn has waited drain_timeout for requests in flight, then cancelled them;
+            # a model call it cancelled still runs on its thread.
+            if self.core is not None:
+                abandon_if_busy(self.core, self.settings.drain_timeout)
 
 
 class DrumUvicornConfig(uvicorn.Config):
@@ -168,14 +210,44 @@ class DrumUvicornConfig(uvicorn.Config):
     def load_app(self) -> Any:
         return PredictionServer(self.drum_settings, self.drum_core).materialize()
 
+    def load(self) -> None:
+        super().load()
+        self.http_protocol_class = TimedHTTPProtocol  # whatever ``http`` said
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["drum_core"] = None  # workers load their own model
         return state
 
 
+class DrumUvicornServer(uvicorn.Server):
+    """Uvicorn's server, exiting normally after a graceful stop.
+
+    Uvicorn raises the signal that stopped it again once it has shut down, so the process
+    dies of SIGTERM (status -15) after answering everything; a stop that went well is
+    status 0 on every other type, and here too.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handled = (signal.SIGINT, signal.SIGTERM)
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
 def serve(core: PredictionCore, sock: socket.socket) -> int:
-    """Serve with uvicorn on ``sock`` until SIGTERM or SIGINT; returns 0."""
+    """Serve with uvicorn on ``sock`` until SIGTERM or SIGINT; returns the exit status.
+
+    0 after a graceful stop; 1 when a worker had to abandon a busy model
+    (``drain_timeout``) or failed.
+    """
     settings = core.settings
     workers = settings.max_workers
     config = DrumUvicornConfig(
@@ -185,7 +257,9 @@ def serve(core: PredictionCore, sock: socket.socket) -> int:
         lifespan="on",
         log_level=settings.logging_level.lower(),
         access_log=False,
-        timeout_graceful_shutdown=GRACEFUL_TIMEOUT,
+        timeout_graceful_shutdown=settings.drain_timeout,
+        timeout_keep_alive=settings.keepalive_timeout,
+        backlog=settings.backlog,
     )
     logger.warning(
         "serving %s model on http://%s:%s (fastapi, %d workers)",
@@ -194,9 +268,16 @@ def serve(core: PredictionCore, sock: socket.socket) -> int:
         workers,
     )
     if workers == 1:
-        uvicorn.Server(config).run(sockets=[sock])
-    else:
-        from uvicorn.supervisors import Multiprocess
+        DrumUvicornServer(config).run(sockets=[sock])
+        return 0
+    from uvicorn.supervisors import Multiprocess
 
-        Multiprocess(config, sockets=[sock]).run()
+    supervisor = Multiprocess(config, sockets=[sock])
+    supervisor.run()
+    # A worker stopped by SIGTERM ends with -15 (uvicorn raises it again), one that had to
+    # abandon its model with ABANDONED: only the latter is a failure.
+    failed = [p.exitcode for p in supervisor.processes if p.exitcode and p.exitcode > 0]
+    if failed:
+        logger.error("workers exited with status %s", ", ".join(map(str, failed)))
+        return ABANDONED
     return 0

@@ -16,7 +16,9 @@ each worker also builds its own worker context and flusher.
 from __future__ import annotations
 
 import logging
+import math
 import os
+import signal
 import socket
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +26,8 @@ from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 
 from drum_testing.flusher import StdoutFlusher
+from drum_testing.servers.gunicorn_worker import TimedThreadWorker
+from drum_testing.servers.shutdown import ABANDONED
 from drum_testing.settings import Settings
 from drum_testing.worker_ctx import WorkerCtx
 
@@ -34,19 +38,34 @@ logger = logging.getLogger(__name__)
 
 BOOT_FAILURES = (Arbiter.WORKER_BOOT_ERROR, Arbiter.APP_LOAD_ERROR)
 MODEL_LOAD_FAILED = 1
-GRACEFUL_TIMEOUT = 30
-"""Seconds a stopping worker has to finish its requests."""
-WORKER_TIMEOUT = 600
-"""Seconds a busy worker may stay silent before the master restarts it (slow models)."""
-KEEPALIVE = 5
-THREADS = 32
-"""Requests one worker answers at once, as the Flask type's pool: the model's hooks take
-turns (``Settings.model_concurrency``), so requests waiting for the model hold a thread
-each, and enough must stay free for ``/ping/``."""
 
 
 class GunicornWorkerCtx(WorkerCtx):
     """The worker context of one gunicorn worker process."""
+
+
+class DrumArbiter(Arbiter):  # type: ignore[misc]
+    """The arbiter, noting whether a stop had to kill workers still busy after the drain.
+
+    A stopping worker waits ``graceful_timeout`` (our ``drain_timeout``) for its requests;
+    one whose model is still running cannot exit (Python joins the model's thread), and
+    the arbiter kills it when that time is up. That stop was not clean: the process exits
+    with ABANDONED, as the other types do.
+    """
+
+    abandoned = False
+
+    def kill_workers(self, sig: int) -> None:
+        if sig == signal.SIGKILL and self.WORKERS:
+            self.abandoned = True
+            self.log.error(
+                "%d worker(s) still busy after the drain time of %g s; killing them and "
+                "exiting with status %d",
+                len(self.WORKERS),
+                self.cfg.graceful_timeout,
+                ABANDONED,
+            )
+        super().kill_workers(sig)
 
 
 class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no types
@@ -56,7 +75,12 @@ class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
         self.settings = settings
         self.sock = sock
         self.app: CoreFlask | None = None  # each worker's own, built by load()
+        self.arbiter: DrumArbiter | None = None
         super().__init__()
+
+    def run(self) -> None:
+        self.arbiter = DrumArbiter(self)
+        self.arbiter.run()
 
     def load_config(self) -> None:
         settings = self.settings
@@ -64,13 +88,16 @@ class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
             # gunicorn adopts the descriptor; keeping our socket object open keeps it valid.
             "bind": [f"fd://{self.sock.fileno()}"],
             "workers": settings.max_workers,
-            # gthread: idle keep-alive connections wait in a poller, not in a worker, and a
-            # slow prediction leaves threads to answer /ping/, as the other types do.
-            "worker_class": "gthread",
-            "threads": THREADS,
-            "keepalive": KEEPALIVE,
-            "graceful_timeout": GRACEFUL_TIMEOUT,
-            "timeout": WORKER_TIMEOUT,
+            # gthread (with a read timeout): idle keep-alive connections wait in a poller, not
+            # in a thread, and a slow prediction or stalled clients leave threads to answer
+            # /ping/, as on the other types.
+            "worker_class": TimedThreadWorker,
+            "threads": settings.threads,
+            # gunicorn takes whole seconds for these: rounded up, never down to 0.
+            "keepalive": math.ceil(settings.keepalive_timeout),
+            "graceful_timeout": math.ceil(settings.drain_timeout),
+            "timeout": math.ceil(settings.worker_timeout),
+            "backlog": settings.backlog,
             "loglevel": settings.logging_level.lower(),
             "errorlog": "-",
             "accesslog": None,
@@ -84,6 +111,7 @@ class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
         for name, value in options.items():
             if name in self.cfg.settings:  # older gunicorns lack some settings
                 self.cfg.set(name, value)
+        self.cfg.drum_read_timeout = settings.read_timeout  # TimedConn's, not a gunicorn setting
 
     def load(self) -> CoreFlask:
         """Load the model and build the app, in the worker (gunicorn calls this after forking)."""
@@ -129,11 +157,16 @@ def serve(settings: Settings, sock: socket.socket) -> int:
         settings.max_workers,
     )
     master = os.getpid()
+    application = DrumGunicorn(settings, sock)
     try:
-        DrumGunicorn(settings, sock).run()
+        application.run()
     except SystemExit as exc:  # the arbiter exits through sys.exit
         if os.getpid() != master:
             raise  # a worker's exit (forked from here): its status is the arbiter's to read
         code = exc.code if isinstance(exc.code, int) else 0
-        return MODEL_LOAD_FAILED if code in BOOT_FAILURES else code
+        if code in BOOT_FAILURES:
+            return MODEL_LOAD_FAILED
+        if code == 0 and application.arbiter is not None and application.arbiter.abandoned:
+            return ABANDONED
+        return code
     return 0

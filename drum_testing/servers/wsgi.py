@@ -9,6 +9,7 @@ and this adapter), for nothing the core uses.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -55,20 +56,21 @@ class CoreWSGI:
         self.flusher = flusher
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        stream = environ["wsgi.input"]
-        length_text = environ.get("CONTENT_LENGTH")
-        length = int(length_text) if length_text and length_text.isdigit() else None
-        if length is None and not environ.get("wsgi.input_terminated"):
-            length = 0  # no length and no chunked framing: there is no body to read
-        body, too_large = read_limited(stream.read, length, self.core.settings.max_body_bytes)
         request = Request(
             method=environ["REQUEST_METHOD"],
             path=_wsgi_text(environ.get("PATH_INFO", "") or "/"),
             query_string=_wsgi_text(environ.get("QUERY_STRING", "")),
             headers=environ_headers(environ),
-            body=body,
-            body_too_large=too_large,
         )
+        if self.core.wants_body(request):
+            length_text = environ.get("CONTENT_LENGTH")
+            length = int(length_text) if length_text and length_text.isdigit() else None
+            if length is None and not environ.get("wsgi.input_terminated"):
+                length = 0  # no length and no chunked framing: there is no body to read
+            body, fault = read_limited(
+                environ["wsgi.input"].read, length, self.core.settings.max_body_bytes
+            )
+            request = dataclasses.replace(request, body=body, body_fault=fault)
         response = self.core.handle(request)
         headers = list(response.headers)
         if isinstance(response.body, bytes):

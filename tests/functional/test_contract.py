@@ -37,6 +37,22 @@ def test_chat_answers_in_full_and_streamed(model_server: ModelServer) -> None:
     assert "".join(e["choices"][0]["delta"]["content"] for e in events[:-1]) == "cba"
 
 
+def test_a_stream_whose_hook_raises_ends_with_an_error_event_and_done(
+    model_server: ModelServer,
+) -> None:
+    base = model_server("chat").url_server_address
+    question = {"messages": [{"role": "user", "content": "abcd"}], "stream": True, "fail_after": 2}
+    streamed = requests.post(base + "/v1/chat/completions", json=question, timeout=10)
+    assert streamed.status_code == 200  # sent before the model's generator ran
+    events = decode_events(streamed.content)
+    assert [e["choices"][0]["delta"]["content"] for e in events[:2]] == ["d", "c"]
+    assert events[2] == {
+        "error": {"message": "RuntimeError: the stream failed on purpose", "type": "RuntimeError"}
+    }
+    assert events[3:] == ["[DONE]"]
+    assert requests.get(base + "/ping/", timeout=10).status_code == 200
+
+
 def test_a_308_is_followed_with_method_and_body(model_server: ModelServer) -> None:
     response = requests.post(
         model_server("regression").url_server_address + "/predict",

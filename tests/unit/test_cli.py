@@ -186,7 +186,7 @@ def test_bad_arguments_exit_2_with_one_line(
         ),
         pytest.param(
             {MAX_BODY_BYTES_ENV: "0"},
-            f"{MAX_BODY_BYTES_ENV} must be positive, got 0",
+            f"{MAX_BODY_BYTES_ENV}: expected a whole number of at least 1, got '0'",
             id="max-body-zero",
         ),
     ],

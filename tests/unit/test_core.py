@@ -227,6 +227,28 @@ def test_chat_answers_and_streams(make_client: ClientFactory) -> None:
     assert models["object"] == "list"
 
 
+def test_a_stream_that_fails_ends_with_an_error_event_and_done(
+    make_client: ClientFactory, tmp_path: Path
+) -> None:
+    client = make_client("chat", "textgeneration")
+    closed = tmp_path / "closed"
+    request = {
+        "messages": [{"role": "user", "content": "abc"}],
+        "stream": True,
+        "fail_after": 1,
+        "closed_file": str(closed),
+    }
+    events = [
+        e for e in client.post("/chat/completions", json=request).get_data(True).split("\n\n") if e
+    ]
+    assert events[1:] == [
+        'data: {"error":{"message":"RuntimeError: the stream failed on purpose",'
+        '"type":"RuntimeError"}}',
+        "data: [DONE]",
+    ]
+    assert closed.read_text() == "1"
+
+
 def test_a_chat_only_textgeneration_model_loads_and_serves_unstructured(
     make_client: ClientFactory,
 ) -> None:

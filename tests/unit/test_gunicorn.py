@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from drum_testing.servers.gunicorn import DrumGunicorn, GunicornWorkerCtx
+from drum_testing.servers.gunicorn_worker import TimedThreadWorker
 from drum_testing.settings import Settings, TargetType
 from drum_testing.testing import listening_socket
 from tests.conftest import MODELS
@@ -34,9 +35,32 @@ def test_config_serves_the_inherited_socket_with_the_asked_workers(
     settings = application.cfg.settings
     assert settings["bind"].value == [f"fd://{sock.fileno()}"]
     assert settings["workers"].value == 3
-    assert settings["worker_class"].value == "gthread"
+    assert settings["worker_class"].value is TimedThreadWorker
     assert settings["control_socket_disable"].value is True
     assert application.app is None  # nothing is loaded in the master
+
+
+def test_config_takes_the_tunables_from_the_settings(sock: socket.socket) -> None:
+    settings = Settings(
+        code_dir=MODELS / "regression",
+        target_type=TargetType.REGRESSION,
+        threads=7,
+        keepalive_timeout=2.5,
+        drain_timeout=4,
+        worker_timeout=9,
+        backlog=33,
+        read_timeout=1.5,
+    )
+    cfg = DrumGunicorn(settings, sock).cfg
+    values = {name: cfg.settings[name].value for name in cfg.settings}
+    assert {k: values[k] for k in ("threads", "keepalive", "graceful_timeout", "timeout")} == {
+        "threads": 7,
+        "keepalive": 3,  # whole seconds, rounded up
+        "graceful_timeout": 4,
+        "timeout": 9,
+    }
+    assert values["backlog"] == 33
+    assert cfg.drum_read_timeout == 1.5
 
 
 def test_each_worker_loads_its_own_model(application: DrumGunicorn) -> None:

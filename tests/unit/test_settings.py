@@ -9,7 +9,6 @@ import pytest
 
 from drum_testing.settings import (
     DEFAULT_MAX_BODY_BYTES,
-    MAX_BODY_BYTES_ENV,
     SERVER_TYPE_ALIASES,
     SERVER_TYPE_ENV,
     URL_PREFIX_ENV,
@@ -18,7 +17,6 @@ from drum_testing.settings import (
     SettingsError,
     TargetType,
     parse_address,
-    parse_max_body_bytes,
     parse_server_type,
     parse_url_prefix,
     settings_from_env,
@@ -172,79 +170,29 @@ def test_parse_url_prefix(raw: str | None, expected: str) -> None:
     assert parse_url_prefix(raw) == expected
 
 
-# --- parse_max_body_bytes -------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        (None, DEFAULT_MAX_BODY_BYTES),
-        ("", DEFAULT_MAX_BODY_BYTES),
-        ("  ", DEFAULT_MAX_BODY_BYTES),
-        ("1", 1),
-        ("1024", 1024),
-        (" 2048\n", 2048),
-    ],
-)
-def test_parse_max_body_bytes(raw: str | None, expected: int) -> None:
-    assert parse_max_body_bytes(raw) == expected
-
-
-def test_default_max_body_bytes_is_100_mib() -> None:
-    assert DEFAULT_MAX_BODY_BYTES == 100 * 1024 * 1024
-
-
-@pytest.mark.parametrize("raw", ["ten", "1.5", "1e6", "10MB", "0x10"])
-def test_parse_max_body_bytes_not_a_number(raw: str) -> None:
-    with pytest.raises(SettingsError) as caught:
-        parse_max_body_bytes(raw)
-    assert str(caught.value) == (
-        f"{MAX_BODY_BYTES_ENV} must be a whole number of bytes, got {raw!r}"
-    )
-
-
-@pytest.mark.parametrize(("raw", "value"), [("0", 0), ("-1", -1), (" -4096 ", -4096)])
-def test_parse_max_body_bytes_not_positive(raw: str, value: int) -> None:
-    with pytest.raises(SettingsError) as caught:
-        parse_max_body_bytes(raw)
-    assert str(caught.value) == f"{MAX_BODY_BYTES_ENV} must be positive, got {value}"
-
-
 # --- settings_from_env ----------------------------------------------------------------------
 
 
 def test_settings_from_env_reads_only_the_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
     # The process environment holds values that would fail: the mapping alone must count.
     monkeypatch.setenv(SERVER_TYPE_ENV, "tornado")
-    monkeypatch.setenv(MAX_BODY_BYTES_ENV, "-1")
     monkeypatch.setenv(URL_PREFIX_ENV, "process")
-    assert settings_from_env({}) == {
-        "server_type": ServerType.FLASK,
-        "url_prefix": "",
-        "max_body_bytes": DEFAULT_MAX_BODY_BYTES,
-    }
+    assert settings_from_env({}) == {"server_type": ServerType.FLASK, "url_prefix": ""}
 
 
 def test_settings_from_env_values() -> None:
     environ = {
         SERVER_TYPE_ENV: '{"type": "string", "payload": "uvicorn"}',
         URL_PREFIX_ENV: "api/v2/",
-        MAX_BODY_BYTES_ENV: "4096",
         "UNRELATED": "ignored",
     }
-    assert settings_from_env(environ) == {
-        "server_type": ServerType.FASTAPI,
-        "url_prefix": "/api/v2",
-        "max_body_bytes": 4096,
-    }
+    expected = {"server_type": ServerType.FASTAPI, "url_prefix": "/api/v2"}
+    assert settings_from_env(environ) == expected
 
 
-@pytest.mark.parametrize(
-    ("name", "value"), [(SERVER_TYPE_ENV, "tornado"), (MAX_BODY_BYTES_ENV, "lots")]
-)
-def test_settings_from_env_invalid(name: str, value: str) -> None:
-    with pytest.raises(SettingsError, match=name):
-        settings_from_env({name: value})
+def test_settings_from_env_invalid() -> None:
+    with pytest.raises(SettingsError, match=SERVER_TYPE_ENV):
+        settings_from_env({SERVER_TYPE_ENV: "tornado"})
 
 
 # --- Settings -------------------------------------------------------------------------------

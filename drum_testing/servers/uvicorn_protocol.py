@@ -1,0 +1,68 @@
+"""Uvicorn's HTTP protocol, with the read timeout uvicorn lacks.
+
+Uvicorn closes a connection that is idle *after* a response (``timeout_keep_alive``), but
+it has no timeout before the first request, nor while a request head is arriving: a client
+that connects and sends nothing, or half a request line, holds its connection for ever.
+The event loop still answers others, but each such connection is kept until the client
+goes, and nothing bounds how many pile up. This protocol closes them, as the WSGI types'
+socket timeouts do:
+
+- a connection on which nothing has arrived yet is closed after ``keepalive_timeout``;
+- while a request head is arriving, each pause may last ``read_timeout``.
+
+Pauses within a request *body* are the app's to time (the adapter answers 408), since by
+then the request exists and deserves an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+try:  # uvicorn's fast parser, which the fastapi extra installs
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _Protocol
+except ImportError:  # pragma: no cover - h11, uvicorn's pure-Python fallback
+    from uvicorn.protocols.http.h11_impl import H11Protocol as _Protocol  # type: ignore[assignment]
+
+
+class TimedHTTPProtocol(_Protocol):
+    """Uvicorn's protocol plus the timeouts above; ``config.drum_settings`` holds them."""
+
+    def __init__(self, config: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        settings = config.drum_settings
+        self._idle_timeout: float = settings.keepalive_timeout
+        self._read_timeout: float = settings.read_timeout
+        self._head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm(self._idle_timeout)  # nothing sent yet: as idle as a kept-alive connection
+
+    def data_received(self, data: bytes) -> None:
+        cycle = self.cycle
+        super().data_received(data)
+        if self.transport.is_closing() or self.cycle is not cycle:
+            self._disarm()  # closed, or a request head completed: it is the app's now
+        elif self.cycle is None or self.cycle.response_complete:
+            self._arm(self._read_timeout)  # part of a request head: wait for the rest
+        else:
+            self._disarm()  # body of the current request
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self, delay: float) -> None:
+        self._disarm()
+        self._head_timer = self.loop.call_later(delay, self._drop)
+
+    def _disarm(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _drop(self) -> None:
+        self._head_timer = None
+        if not self.transport.is_closing():
+            self.transport.close()
