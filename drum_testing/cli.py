@@ -257,11 +257,14 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     except SettingsError as exc:
         return _fail(str(exc))
     from .code_dir import check_code_dir
-    from .servers import AVAILABLE
+    from .servers import install_hint, missing_modules
 
-    if settings.server_type not in AVAILABLE:
-        names = ", ".join(sorted(t.value for t in AVAILABLE))
-        return _fail(f"the {settings.server_type.value} server type is not available yet ({names})")
+    missing = missing_modules(settings.server_type)
+    if missing:  # before the model loads: a one-line error, not a traceback after it
+        return _fail(
+            f"the {settings.server_type.value} server type needs {', '.join(missing)}, "
+            f"which is not installed: {install_hint(settings.server_type)}"
+        )
     try:
         check_code_dir(settings.code_dir)
     except ModelLoadError as exc:

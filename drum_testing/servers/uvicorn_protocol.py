@@ -49,6 +49,20 @@ class TimedHTTPProtocol(_Protocol):
         else:
             self._disarm()  # body of the current request
 
+    def eof_received(self) -> bool | None:
+        """A client that stops sending mid-body (a half-close) may still read the answer.
+
+        Uvicorn would close the connection, and the app could only drop the request. Ending
+        the body here instead lets the app answer what the WSGI types answer: 400, since the
+        body is shorter than its Content-Length, and nothing scored.
+        """
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_complete and cycle.more_body:
+            cycle.more_body = False
+            cycle.message_event.set()
+            return True  # keep our half open for the answer
+        return None
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)

@@ -209,19 +209,28 @@ def test_bad_environment_exit_2_with_one_line(
         ('{"type": "string", "payload": "fastapi"}', ServerType.FASTAPI),
     ],
 )
-def test_server_type_not_available_yet(
+def test_a_server_type_whose_extra_is_missing_is_one_line_before_the_model_loads(
     word: str,
     server_type: ServerType,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    # A build that ships only Flask, whatever this checkout ships.
-    monkeypatch.setattr(servers, "AVAILABLE", frozenset({ServerType.FLASK}))
+    # As if only the flask extra were installed: the other types' packages can't be found.
+    for name in ("gunicorn", "fastapi", "uvicorn"):
+        monkeypatch.setitem(sys.modules, name, None)  # type: ignore[arg-type]
+    loaded: list[object] = []
+    monkeypatch.setattr(cli, "serve", loaded.append)  # loading and serving come after
     status, err, _ = run_main(server_args(), {SERVER_TYPE_ENV: word}, capsys)
-    assert (status, len(err)) == (2, 1), err
+    assert (status, len(err), loaded) == (2, 1, []), err
+    missing = "gunicorn" if server_type is ServerType.GUNICORN else "fastapi, uvicorn"
     assert err[0] == (
-        f"{ERROR_PREFIX}the {server_type.value} server type is not available yet (flask)"
+        f"{ERROR_PREFIX}the {server_type.value} server type needs {missing}, which is not "
+        f"installed: pip install 'drum-testing[{server_type.value}]'"
     )
+
+
+def test_every_type_of_this_checkout_is_installed() -> None:
+    assert {t: servers.missing_modules(t) for t in ServerType} == {t: [] for t in ServerType}
 
 
 @pytest.mark.parametrize(
