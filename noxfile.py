@@ -53,6 +53,7 @@ nox.options.sessions = [
     "unit",
     *(f"functional-{name}" for name in FUNCTIONAL_SERVER_TYPES),
     "parity",
+    "reliability",
 ]
 
 
@@ -119,6 +120,14 @@ def parity(session: nox.Session) -> None:
     _install(session, *_editable(ALL_EXTRAS), *TEST_TOOLS)
     # One process: each model is served once per type, and nothing else competes for CPU.
     session.run("pytest", "-p", "no:xdist", *_pytest_args(session.posargs, "tests/parity"))
+
+
+@nox.session(python=SESSION_PYTHON, tags=[CI_TAG, "tests"])
+def reliability(session: nox.Session) -> None:
+    """Hostile clients, faults, random bad input and a soak, on the three types in one run."""
+    _install(session, *_editable(ALL_EXTRAS), *TEST_TOOLS, "hypothesis")
+    # One process: the latency and memory checks must not share the CPU with other tests.
+    session.run("pytest", "-p", "no:xdist", *_pytest_args(session.posargs, "tests/reliability"))
 
 
 @nox.session(python=SESSION_PYTHON, tags=[CI_TAG])

@@ -23,6 +23,7 @@ from drum_testing.settings import SERVER_TYPE_ENV
 from drum_testing.testing import DrumServerRun, listening_socket
 from drum_testing.testing.process import (
     Lifeline,
+    group_pids,
     start_process_group,
     stop_process_group,
     tail_lines,
@@ -192,23 +193,6 @@ def check_predict(url: str) -> None:
         predictions = None
     if response.status != 200 or predictions != expected:
         raise RuntimeError(f"/predict/ answered {response.status} {body[:200]!r}")
-
-
-def group_pids(pgid: int) -> list[int]:
-    """The processes of group ``pgid`` (read from ``/proc``)."""
-    pids = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", encoding="utf-8", errors="replace") as file:
-                stat = file.read()
-            # "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
-            if int(stat[stat.rindex(")") + 2 :].split()[2]) == pgid:
-                pids.append(int(name))
-        except (OSError, ValueError, IndexError):
-            continue  # exited meanwhile
-    return pids
 
 
 def group_memory(pgid: int) -> tuple[int, int]:

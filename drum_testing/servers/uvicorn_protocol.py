@@ -49,7 +49,7 @@ class TimedHTTPProtocol(_Protocol):
         else:
             self._disarm()  # body of the current request
 
-    def eof_received(self) -> bool | None:
+    def eof_received(self) -> bool | None:  # type: ignore[override]  # asyncio allows a bool
         """A client that stops sending mid-body (a half-close) may still read the answer.
 
         Uvicorn would close the connection, and the app could only drop the request. Ending

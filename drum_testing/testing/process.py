@@ -266,3 +266,20 @@ def describe_returncode(code: int | None) -> str:
         except ValueError:
             return f"signal {-code}"
     return f"exit code {code}"
+
+
+def group_pids(pgid: int) -> list[int]:
+    """The processes of group ``pgid`` (read from ``/proc``)."""
+    pids = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", encoding="utf-8", errors="replace") as file:
+                stat = file.read()
+            # "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+            if int(stat[stat.rindex(")") + 2 :].split()[2]) == pgid:
+                pids.append(int(name))
+        except (OSError, ValueError, IndexError):
+            continue  # exited meanwhile
+    return pids

@@ -10,7 +10,7 @@ import pytest
 
 from bench import batches, memory
 from bench.memory import MemoryFigures
-from bench.servers import group_pids
+from drum_testing.testing.process import group_pids
 
 
 def test_payloads_are_deterministic_and_have_the_intended_columns() -> None:

@@ -217,7 +217,7 @@ def test_a_server_type_whose_extra_is_missing_is_one_line_before_the_model_loads
 ) -> None:
     # As if only the flask extra were installed: the other types' packages can't be found.
     for name in ("gunicorn", "fastapi", "uvicorn"):
-        monkeypatch.setitem(sys.modules, name, None)  # type: ignore[arg-type]
+        monkeypatch.setitem(sys.modules, name, None)
     loaded: list[object] = []
     monkeypatch.setattr(cli, "serve", loaded.append)  # loading and serving come after
     status, err, _ = run_main(server_args(), {SERVER_TYPE_ENV: word}, capsys)
