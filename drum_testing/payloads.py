@@ -1,8 +1,9 @@
 """Decoding request bodies and encoding answers, with no web framework in sight.
 
 Structured input arrives as a multipart form field ``X`` (CSV, or Matrix Market when the
-file name ends in ``.mtx``) or as the raw body. Every way it can be wrong maps to a
-:class:`~drum_testing.errors.RequestError` with the status CONTRACT.md gives it.
+file name ends in ``.mtx``; split by :mod:`~drum_testing.multipart`) or as the raw body.
+Every way it can be wrong maps to a :class:`~drum_testing.errors.RequestError` with the
+status CONTRACT.md gives it.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from email import policy
 from email.message import Message
-from email.parser import BytesParser
 from typing import Any
 
 import numpy as np
@@ -81,47 +80,6 @@ class ContentType:
 def _parse_content_type(value: str) -> ContentType:
     # Clients send the same few content types again and again; the MIME parser is not free.
     return ContentType._parse(value)
-
-
-@dataclass(frozen=True)
-class FormFile:
-    """One part of a multipart body."""
-
-    name: str
-    filename: str | None
-    content_type: ContentType
-    data: bytes
-
-
-def parse_multipart(body: bytes | bytearray, content_type: ContentType) -> dict[str, FormFile]:
-    """Split a ``multipart/form-data`` body into its named parts.
-
-    A body that is not well-formed multipart (no boundary, no parts, no closing boundary)
-    is a 400: there is nothing we can read in it.
-    """
-    if not content_type.raw or "boundary=" not in content_type.raw.lower():
-        raise RequestError(400, "ERROR: multipart body without a boundary in its Content-Type")
-    head = f"Content-Type: {content_type.raw}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
-    message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
-    parts = message.get_payload() if message.is_multipart() else None
-    if not isinstance(parts, list) or not parts or message.defects:
-        raise RequestError(400, "ERROR: the multipart body is malformed and cannot be read")
-    files: dict[str, FormFile] = {}
-    for part in parts:
-        if not isinstance(part, Message):
-            continue
-        name = part.get_param("name", header="content-disposition")
-        if not isinstance(name, str):
-            continue
-        filename = part.get_filename()
-        data = part.get_payload(decode=True)
-        files[name] = FormFile(
-            name=name,
-            filename=filename,
-            content_type=ContentType.parse(part.get("content-type")),
-            data=data if isinstance(data, bytes) else b"",
-        )
-    return files
 
 
 def read_sparse(data: bytes, column_names: bytes | None) -> pd.DataFrame:

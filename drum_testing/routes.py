@@ -14,12 +14,12 @@ from .csv_input import decode_text, read_csv
 from .errors import RequestError
 from .messages import JSON, Request, Response, json_response
 from .model import Model
+from .multipart import parse_multipart
 from .payloads import (
     CSV_MIMETYPES,
     MULTIPART,
     SPARSE_SUFFIX,
     dumps,
-    parse_multipart,
     read_sparse,
 )
 from .settings import TargetType

@@ -12,7 +12,8 @@ import pytest
 
 from drum_testing.csv_input import read_csv
 from drum_testing.errors import RequestError
-from drum_testing.payloads import ContentType, dumps, parse_multipart, read_sparse
+from drum_testing.multipart import parse_multipart
+from drum_testing.payloads import ContentType, dumps, read_sparse
 
 # --- ContentType ----------------------------------------------------------------------------
 
