@@ -69,7 +69,7 @@ def reset_peaks(pids: list[int]) -> bool:
     return True
 
 
-def measure_one(running: Running, body: bytes) -> MemoryFigures:
+def measure_one(running: Running, body: bytes, content_type: str = "text/csv") -> MemoryFigures:
     """Send ``body`` to ``/predict/`` once and take the group's memory around it."""
     pids = group_pids(running.pgid)
     figures = MemoryFigures(before_mib=sum(status_kib(p, "VmRSS") for p in pids) / 1024)
@@ -86,7 +86,7 @@ def measure_one(running: Running, body: bytes) -> MemoryFigures:
         sampler.start()
     began = time.perf_counter()
     try:
-        figures.status = post_raw(running.url, body)
+        figures.status = post_raw(running.url, body, content_type)
     except (OSError, ValueError) as exc:
         figures.error = f"{type(exc).__name__}: {exc}"
     finally:
@@ -101,12 +101,12 @@ def measure_one(running: Running, body: bytes) -> MemoryFigures:
     return figures
 
 
-def post_raw(url: str, body: bytes) -> int:
+def post_raw(url: str, body: bytes, content_type: str = "text/csv") -> int:
     """POST ``body`` and return the status; a server may answer (413) and close before it
     read the whole body, so a failed send is not an error if an answer follows."""
     host, port = url.removeprefix("http://").split(":")
     head = (
-        f"POST /predict/ HTTP/1.1\r\nHost: {host}\r\nContent-Type: text/csv\r\n"
+        f"POST /predict/ HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n"
         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode()
     with socket.create_connection((host, int(port)), timeout=TIMEOUT) as sock:

@@ -73,6 +73,8 @@ class Results:
     batch_errors: dict[str, str] = field(default_factory=dict)
     memory: dict[str, dict[str, Any]] = field(default_factory=dict)
     """"scored" and "refused" -> server -> ``bench.memory.MemoryFigures``."""
+    multipart: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """"tiny" and "large" -> server -> ``bench.memory.MemoryFigures`` (``bench.multipart``)."""
     environment: dict[str, str] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     wall_seconds: float = 0.0

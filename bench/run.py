@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 
-from bench import batches, chart, environment, load, memory, report
+from bench import batches, chart, environment, load, memory, multipart, report
 from bench.bare_apps import MIDDLEWARES
 from bench.report import Results, ServerFigures
 from bench.servers import (
@@ -53,7 +53,7 @@ CONFIGS: dict[str, tuple[str, int | None]] = {
 }
 DRUM_CONFIGS = {"flask": "flask", "gunicorn-1": "gunicorn"}
 """Our config -> DRUM's server of the same kind (DRUM's gunicorn runs 1 worker by default)."""
-SECTIONS = (*CONFIGS, "middleware", "crash", "batches", "memory")
+SECTIONS = (*CONFIGS, "middleware", "crash", "batches", "memory", "multipart")
 BATCH_SERVERS = {
     "flask": ("flask", None),
     "gunicorn-1": ("gunicorn", 1),
@@ -215,6 +215,12 @@ def run_all(args: argparse.Namespace, results: Results, log_dir: Path) -> None:
             "scored": {k: dataclasses.asdict(v) for k, v in scored.items()},
             "refused": {k: dataclasses.asdict(v) for k, v in refused.items()},
         }
+    if "multipart" in only:
+        _say("multipart: 50,000 tiny parts, and one 6.5 MiB part")
+        for case in multipart.CASES:
+            with started_servers(args, log_dir, TRIVIAL) as servers:
+                forms = multipart.measure(case, servers, _say)
+            results.multipart[case] = {k: dataclasses.asdict(v) for k, v in forms.items()}
 
 
 @contextlib.contextmanager
@@ -351,6 +357,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         targets += memory.evaluate(scored, refused)
         extra.append(("Peak memory of a large body", memory.table(scored, refused)))
+    if results.multipart:
+        forms = {
+            case: {k: memory.MemoryFigures(**v) for k, v in group.items()}
+            for case, group in results.multipart.items()
+        }
+        targets += multipart.evaluate(forms)
+        extra.append(("Multipart forms", multipart.table(forms)))
     why_no_chart = chart.write_chart(args.chart, results)
     report.write_json(args.json, results, targets)
     report.write_markdown(

@@ -5,9 +5,9 @@ body several times: a 6.5 MiB one-part upload took 87 MiB of peak memory, and 50
 parts (3 MiB) took 16 s of CPU (measured here). python-multipart (what Starlette uses)
 streams well, but its pure-Python state machine walks each header byte by byte: 2.0 s for
 the same 50,000 parts, four times the time we allow. The body is already in memory when a
-route parses it (the adapters read it whole, within ``max_body_bytes``), so the parts are
-found with one compiled pattern and ``bytes.find``, in C: time is linear in bytes and memory
-is the body plus the parts.
+route parses it (the adapters read it whole, within ``max_body_bytes``), so the delimiters
+are found with ``bytes.find``, in C, and only the parts a route asks for are copied: time is
+linear in bytes (50,000 parts: 0.2 s) and memory is the body plus the parts kept.
 
 The rules are werkzeug's, which DRUM's server reads forms with: a delimiter line is
 ``--boundary`` after a line break (CRLF or LF), optionally followed by ``--`` (the end),
@@ -24,7 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import RequestError
@@ -36,6 +36,12 @@ MALFORMED = "ERROR: the multipart body is malformed and cannot be read"
 NO_BOUNDARY = "ERROR: multipart body without a boundary in its Content-Type"
 _PARAM = re.compile(rb';\s*([^\s=;]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]*))')
 _ENCODING = b"content-transfer-encoding"
+_CR, _LF, _BLANKS = ord("\r"), ord("\n"), (ord(" "), ord("\t"))
+# A quick look at a part's name (plain or quoted, no escapes), to pass over unwanted parts;
+# a name it can't read takes the full parse.
+_NAME = re.compile(
+    rb'(?im)^content-disposition:[^\r\n]*?;\s*name\s*=\s*(?:"([^"\\]*)"|([^";\r\n]*))'
+)
 _ESCAPE = re.compile(rb"\\(.)")
 
 
@@ -94,46 +100,87 @@ def _decode(data: bytes, encoding: bytes | None) -> bytes:
     return data
 
 
-def _part(body: bytes | bytearray, start: int, end: int) -> tuple[dict[bytes, bytes], bytes]:
-    """``(headers, data)`` of the part in ``body[start:end]``, its data copied once."""
+class Delimiter(NamedTuple):
+    """A delimiter line: from the line break before it to the one after it."""
+
+    start: int
+    end: int
+    closing: bool
+
+
+def _delimiters(body: bytes | bytearray, marker: bytes) -> Iterator[Delimiter]:
+    """The delimiter lines of ``body`` in order: ``--boundary`` at the start of the body or
+    of a line, then ``--`` (the closing one) or not, blanks, and a line break or the end.
+
+    ``bytes.find`` looks for the marker (in C, fast over megabytes of part data); only
+    where it occurs is the line around it checked in Python.
+    """
+    size, pos = len(body), 0
+    while (i := body.find(marker, pos)) >= 0:
+        pos = i + 1
+        if i and body[i - 1] != _LF:
+            continue  # inside a line: data that happens to contain the marker
+        start = i - 2 if i >= 2 and body[i - 2] == _CR else max(i - 1, 0)
+        j = i + len(marker)
+        closing = body.startswith(b"--", j)
+        j += 2 if closing else 0
+        while j < size and body[j] in _BLANKS:
+            j += 1
+        if j == size:
+            yield Delimiter(start, j, closing)
+        elif body.startswith(b"\r\n", j):
+            yield Delimiter(start, j + 2, closing)
+        elif body[j] == _LF:
+            yield Delimiter(start, j + 1, closing)
+
+
+def _head_end(body: bytes | bytearray, start: int, end: int) -> tuple[int, int]:
+    """Where the headers of the part in ``body[start:end]`` end, and where its data starts."""
     if body.startswith(b"\r\n", start, end):  # no headers at all
-        return {}, memoryview(body)[start + 2 : end].tobytes()
+        return start, start + 2
     if body.startswith(b"\n", start, end):
-        return {}, memoryview(body)[start + 1 : end].tobytes()
+        return start, start + 1
     crlf, lf = body.find(b"\r\n\r\n", start, end), body.find(b"\n\n", start, end)
     if crlf >= 0 and (lf < 0 or crlf < lf):
-        head, data_start = crlf, crlf + 4
-    elif lf >= 0:
-        head, data_start = lf, lf + 2
-    else:
-        raise RequestError(400, MALFORMED)
-    return _headers(bytes(body[start:head])), memoryview(body)[data_start:end].tobytes()
+        return crlf, crlf + 4
+    if lf >= 0:
+        return lf, lf + 2
+    raise RequestError(400, MALFORMED)
 
 
-def parse_multipart(body: bytes | bytearray, content_type: ContentType) -> dict[str, FormFile]:
+def parse_multipart(
+    body: bytes | bytearray, content_type: ContentType, only: Collection[str] | None = None
+) -> dict[str, FormFile]:
     """Split a ``multipart/form-data`` body into its named parts, the first of each name.
 
-    A body that is not well-formed multipart (no boundary, no parts, no closing boundary)
-    is a 400: there is nothing we can read in it.
+    With ``only``, just the parts of those names are kept (and copied): the others are
+    passed over with one look at their name. A body that is not well-formed multipart (no
+    boundary, no parts, no closing boundary) is a 400: there is nothing we can read in it.
     """
     boundary = header_params(b";" + content_type.raw.partition(";")[2].encode("latin-1")).get(
         b"boundary"
     )
     if not boundary:
         raise RequestError(400, NO_BOUNDARY)
-    delimiter = re.compile(rb"(?:\A|\r?\n)--" + re.escape(boundary) + rb"(--)?[ \t]*(?:\r?\n|\Z)")
     from .payloads import ContentType  # payloads imports this module
 
     files: dict[str, FormFile] = {}
-    previous: re.Match[bytes] | None = None
+    wanted = None if only is None else {name.encode("utf-8") for name in only}
+    previous: Delimiter | None = None
     parts = 0
-    for match in delimiter.finditer(body):
+    for delimiter in _delimiters(body, b"--" + boundary):
         if previous is not None:
             parts += 1
-            _keep(files, ContentType.parse, *_part(body, previous.end(), match.start()))
-        if match.group(1):  # the closing delimiter: the rest is an epilogue
+            start, end = previous.end, delimiter.start
+            head, data_start = _head_end(body, start, end)
+            named = None if wanted is None else _NAME.search(body, start, head)
+            if named is None or wanted is None or (named[1] or named[2] or b"") in wanted:
+                headers = _headers(bytes(body[start:head]))
+                data = memoryview(body)[data_start:end].tobytes()
+                _keep(files, ContentType.parse, headers, data)
+        if delimiter.closing:  # the rest is an epilogue
             break
-        previous = match
+        previous = delimiter
     else:
         raise RequestError(400, MALFORMED)  # never closed
     if not parts:

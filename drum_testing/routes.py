@@ -56,6 +56,8 @@ ROUTES: Mapping[str, tuple[tuple[str, ...], str, bool]] = {
 """Every route, relative to ``URL_PREFIX``. Without a trailing slash only where DRUM has none."""
 
 OK = {"message": "OK"}
+FORM_FIELDS = ("X", "X.colnames")
+"""The multipart fields /predict/ reads: the data, and a sparse matrix's column names."""
 LANGUAGE = "python"
 
 
@@ -185,7 +187,7 @@ class Handlers:
         model = self._model
         content_type = request.content_type
         if content_type.mimetype == MULTIPART:
-            files = parse_multipart(request.body, content_type)
+            files = parse_multipart(request.body, content_type, only=FORM_FIELDS)
             field = files.get("X")
             if field is None or not field.data:
                 raise RequestError(422, "ERROR: no data: send the payload in a form field named X")

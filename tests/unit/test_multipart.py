@@ -97,3 +97,31 @@ def test_any_body_is_parts_or_a_400_never_another_error(
         else:
             assert all(isinstance(f.data, bytes) for f in files.values())
     assert set(refusals) <= {400}
+
+
+def test_only_keeps_just_the_named_parts() -> None:
+    body = form(part("Y", b"y"), part("X", b"a\n1\n"), part("X", b"second"), part("Z", b"z"))
+    assert list(parse_multipart(body, FORM, only=("X",))) == ["X"]
+    assert parse_multipart(body, FORM, only=("X",))["X"].data == b"a\n1\n"
+
+
+def test_only_still_refuses_a_form_that_never_closes() -> None:
+    with pytest.raises(RequestError):
+        parse_multipart(form(part("Y", b"y"))[:-12], FORM, only=("X",))
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["X", "X.colnames", "Y", ""]), st.binary(max_size=20)),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_only_finds_what_the_full_parse_finds(parts: list[tuple[str, bytes]]) -> None:
+    body = form(*(part(n, d) for n, d in parts))
+    full = parse_multipart(body, FORM)
+    wanted = ("X", "X.colnames")
+    assert parse_multipart(body, FORM, only=wanted) == {
+        k: v for k, v in full.items() if k in wanted
+    }
