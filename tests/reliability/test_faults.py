@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from drum_testing.testing.process import group_exists
+from drum_testing.testing.process import group_exists, group_pids
 from tests.conftest import wait_for
 from tests.reliability.conftest import Shape, Start
 
@@ -67,6 +67,7 @@ def test_a_worker_that_dies_is_replaced_or_the_process_exits_non_zero(
     server_type, workers = shape
     run = start()
     url = run.url_server_address
+    before = set(group_pids(run.process.pid))
     with contextlib.suppress(requests.ConnectionError):  # it dies with the worker
         requests.post(url + "/predict/", data=b"exit\n1\n", headers=CSV, timeout=10)
     has_master = server_type == "gunicorn" or (server_type == "fastapi" and workers > 1)
@@ -79,7 +80,14 @@ def test_a_worker_that_dies_is_replaced_or_the_process_exits_non_zero(
                 return False
             return answer.status_code == 200
 
-        wait_for(predicts, 20, "a replacement worker")
+        wait_for(predicts, 20, "the server to predict again")
+
+        # A new worker in the dead one's place: as many processes as before, not the same.
+        def replaced() -> bool:
+            now = set(group_pids(run.process.pid))
+            return len(now) == len(before) and now != before
+
+        wait_for(replaced, 20, "a replacement worker")
         assert run.process.poll() is None
     else:
         wait_for(lambda: run.process.poll() is not None, 10, "the process to exit")
