@@ -76,7 +76,9 @@ class RunLog:
         if self.path is None or self.finished:
             return
         self.finished = True
-        if returncode != 0:
+        if returncode is None:
+            self.fail("the server could not be stopped")
+        elif returncode != 0:
             self.fail(f"the server stopped with {describe_returncode(returncode)}")
         if self.failure is not None:
             logger.warning("DRUM server log kept at %s: %s", self.path, self.failure)
