@@ -10,8 +10,13 @@
         assert drum_server_type in {"flask", "gunicorn", "fastapi"}
 
 Every server a test started is stopped at teardown, also when the test failed. A server that
-fails to start raises with the tail of its log; when a test fails while servers run, the tail
-of each server's log is added to the failure report.
+fails to start raises with the tail of its log; when a test fails while servers run, the path
+and the tail of each server's log are added to the failure report.
+
+Logs go to pytest's temporary directories, unless a test passes ``log_dir=``: a ``drum_server``
+log to ``drum-server-logs`` in the test's ``tmp_path``, a ``drum_shared_server`` log to a
+``drum-shared-server*`` directory of the session's ``tmp_path_factory``. They are not removed
+after the run; pytest removes them with its old base directories (it keeps the last three).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Generator, Iterator, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
@@ -26,6 +32,10 @@ import pytest
 from .run import LOG_TAIL_LINES, DrumServerRun, resolve_server_type
 
 _RUNS = pytest.StashKey[list[DrumServerRun]]()
+LOGS_DIR = "drum-server-logs"
+"""Where in a test's ``tmp_path`` the ``drum_server`` logs go."""
+SHARED_LOGS_DIR = "drum-shared-server"
+"""The name (numbered by pytest) of the session directory of ``drum_shared_server`` logs."""
 
 
 class DrumServerFactory(Protocol):
@@ -48,8 +58,11 @@ def drum_server_type() -> str:
 
 
 @pytest.fixture
-def drum_server(request: pytest.FixtureRequest) -> Iterator[DrumServerFactory]:
-    """A factory that starts a :class:`DrumServerRun` and stops it when the test ends."""
+def drum_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DrumServerFactory]:
+    """A factory that starts a :class:`DrumServerRun` and stops it when the test ends.
+
+    Logs go to ``tmp_path / "drum-server-logs"`` unless ``log_dir=`` is given.
+    """
     runs = request.node.stash.setdefault(_RUNS, [])
     with contextlib.ExitStack() as stack:  # stops them all, in reverse, even if one fails
 
@@ -61,6 +74,7 @@ def drum_server(request: pytest.FixtureRequest) -> Iterator[DrumServerFactory]:
         ) -> DrumServerRun:
             __tracebackhide__ = True  # the error is the server's, not this fixture's
             # A run that fails to start stops itself and raises with its log tail.
+            kwargs.setdefault("log_dir", tmp_path / LOGS_DIR)
             run = stack.enter_context(
                 DrumServerRun(target_type, labels, custom_model_dir, **kwargs)
             )
@@ -72,13 +86,17 @@ def drum_server(request: pytest.FixtureRequest) -> Iterator[DrumServerFactory]:
 
 
 @pytest.fixture(scope="session")
-def drum_shared_server() -> Iterator[DrumServerFactory]:
+def drum_shared_server(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[DrumServerFactory]:
     """Like ``drum_server``, but one server per distinct set of arguments for the session.
 
     For tests that only send requests: they share a server instead of each starting one.
-    A test that stops, signals or breaks its server uses ``drum_server`` instead.
+    A test that stops, signals or breaks its server uses ``drum_server`` instead. Logs go to
+    one ``drum-shared-server*`` directory of the session's, unless ``log_dir=`` is given.
     """
     started: dict[str, DrumServerRun] = {}
+    logs: list[Path] = []  # made on the first start
     with contextlib.ExitStack() as stack:
 
         def start(
@@ -90,6 +108,10 @@ def drum_shared_server() -> Iterator[DrumServerFactory]:
             __tracebackhide__ = True
             key = repr((target_type, labels, os.fspath(custom_model_dir), sorted(kwargs.items())))
             if key not in started:
+                if "log_dir" not in kwargs:
+                    if not logs:
+                        logs.append(tmp_path_factory.mktemp(SHARED_LOGS_DIR))
+                    kwargs["log_dir"] = logs[0]
                 run = DrumServerRun(target_type, labels, custom_model_dir, **kwargs)
                 started[key] = stack.enter_context(run)
             return started[key]
@@ -101,7 +123,7 @@ def drum_shared_server() -> Iterator[DrumServerFactory]:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Add each running server's log tail to the report of a test that failed."""
+    """Add each server's log path and tail to the report of a test that failed."""
     report = yield
     if report.failed and report.when == "call":
         for run in item.stash.get(_RUNS, []):

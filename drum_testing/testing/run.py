@@ -8,7 +8,9 @@
 The server type is the ``server_type`` argument, else :data:`~drum_testing.settings.
 SERVER_TYPE_ENV`, else Flask; it is set in the server's environment only. Failures say what
 happened: a server that exits while starting raises :class:`ServerStartError`, one that never
-answers raises :class:`TimeoutError`, both with the command and the tail of the server log.
+answers raises :class:`TimeoutError`, both with the command, the log's path and its tail. The
+log is removed after a clean run unless it is in a ``log_dir`` of yours or ``keep_logs`` is
+set (:mod:`~drum_testing.testing.logs`); after a failure it is kept and a warning names it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import os
 import shlex
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -45,6 +46,7 @@ from drum_testing.settings import (
 )
 
 from .drum_options import check_drum_options, refuse_both
+from .logs import RunLog
 from .ports import format_address, listening_socket
 from .process import Lifeline, describe_returncode, start_process_group, stop_process_group
 from .process import tail_lines as _tail_lines
@@ -102,7 +104,8 @@ class DrumServerRun:
     free between being chosen and being served, and an explicit ``port`` that is taken fails
     at once. It also inherits the read end of a pipe (``--lifeline-fd``) and stops itself
     when this process dies. Output goes to a log file under ``log_dir`` (default: a new
-    temporary directory) that is kept after the server stopped. ``env`` adds variables for
+    ``drum-server-*`` temporary directory, removed after a clean stop unless ``keep_logs``;
+    a ``log_dir`` of yours is never cleaned up). ``env`` adds variables for
     the server only; this process's environment is never changed, and the variables that
     stand for server options (``TARGET_TYPE``, ``MAX_WORKERS``, ...) are not passed on from
     it, so a developer's shell cannot configure the server behind the test's back.
@@ -128,6 +131,7 @@ class DrumServerRun:
         wait_for_server_timeout: float = 30.0,
         stop_timeout: float = 10.0,
         log_dir: str | os.PathLike[str] | None = None,
+        keep_logs: bool = False,
         class_labels: Sequence[str] | None = None,
         code_dir: str | os.PathLike[str] | None = None,
         **drum_options: object,
@@ -166,11 +170,10 @@ class DrumServerRun:
         self.wait_for_server_timeout = wait_for_server_timeout
         self.stop_timeout = stop_timeout
         self._requested_port = port
-        self._log_dir = None if log_dir is None else Path(log_dir)
+        self._log = RunLog(log_dir, keep=keep_logs)
         self._lifeline: Lifeline | None = None
         self._fds: tuple[int, int] | None = None  # (listen, lifeline) as the server got them
         self._port: int | None = None
-        self._log_path: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._command: list[str] = []  # what was run, for error messages
         self._started = False
@@ -260,14 +263,21 @@ class DrumServerRun:
             self._spawn()
             self._wait_until_ready()
         except BaseException:  # KeyboardInterrupt too: never leave the server behind
+            self._log.fail("it did not start")
             self.stop()
             raise
         return self
 
     def stop(self) -> int | None:
-        """Stop the process group (SIGTERM, ``stop_timeout``, SIGKILL). Idempotent."""
+        """Stop the process group (SIGTERM, ``stop_timeout``, SIGKILL). Idempotent.
+
+        The first stop also settles the log: removed after a clean run, else kept (see
+        :mod:`~drum_testing.testing.logs`).
+        """
         try:
             if self._process is not None:
+                if (code := self._process.poll()) is not None:
+                    self._log.fail(f"the server exited by itself ({describe_returncode(code)})")
                 stop_process_group(self._process, grace=self.stop_timeout)
         finally:
             # After the group is gone, not before: EOF on the lifeline would make the server
@@ -276,6 +286,7 @@ class DrumServerRun:
                 self._lifeline.close()
             if self._process is None or self._process.returncode is not None:
                 _LIVE.discard(self)
+            self._log.finish(self.returncode)
         return self.returncode
 
     def __enter__(self: _Run) -> _Run:
@@ -287,6 +298,8 @@ class DrumServerRun:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        if exc_type is not None:
+            self._log.fail(f"the with block raised {exc_type.__name__}")
         self.stop()
 
     def _spawn(self) -> None:
@@ -298,16 +311,11 @@ class DrumServerRun:
             self._port = sock.getsockname()[1]
             self._lifeline = Lifeline()
             self._fds = (sock.fileno(), self._lifeline.read_fd)
-            log_dir = self._log_dir or Path(tempfile.mkdtemp(prefix="drum-server-"))
-            log_dir.mkdir(parents=True, exist_ok=True)
-            prefix = f"{self.server_type}-{self.target_type}-{self._port}-"
-            handle, name = tempfile.mkstemp(prefix=prefix, suffix=".log", dir=log_dir)
-            os.close(handle)
-            self._log_path = Path(name)
+            self._log.create(f"{self.server_type}-{self.target_type}-{self._port}-")
             self._command = self._spawn_command(self.get_command())
             _LIVE.add(self)
             self._process = start_process_group(
-                self._command, log_path=self._log_path, env=self.get_env(), pass_fds=self._fds
+                self._command, log_path=self.log_path, env=self.get_env(), pass_fds=self._fds
             )
         self._lifeline.close_read_end()
 
@@ -333,6 +341,7 @@ class DrumServerRun:
             # Wait before the next attempt, but wake at once if the server exits.
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=max(0.0, min(PING_INTERVAL, deadline - time.monotonic())))
+        self._log.fail("it did not answer in time")  # so stop() keeps the log
         self.stop()  # before reading the log, so the server's last words are in it
         raise TimeoutError(
             self._report(
@@ -383,9 +392,10 @@ class DrumServerRun:
 
     @property
     def log_path(self) -> Path:
-        if self._log_path is None:
+        """The server's log; after a clean stop it is gone, unless kept (see the class)."""
+        if self._log.path is None:
             raise RuntimeError("not started: no log yet")
-        return self._log_path
+        return self._log.path
 
     def log_text(self) -> str:
         """Everything the server wrote to stdout and stderr so far."""

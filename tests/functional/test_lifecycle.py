@@ -35,12 +35,18 @@ def slow_request(tmp_path: Path) -> tuple[bytes, Path]:
     return f"sleep,started_file\n{SLOW_SECONDS},{started}\n".encode(), started
 
 
-def test_a_model_that_fails_to_import_is_reported_at_once_with_its_traceback() -> None:
+def test_a_model_that_fails_to_import_is_reported_at_once_with_its_traceback(
+    tmp_path: Path,
+) -> None:
     # The readiness deadline is the 2 s the issue allows: a late report would be a TimeoutError.
     started = time.monotonic()
     with pytest.raises(ServerStartError) as caught:
-        DrumServerRun(
-            "regression", None, MODELS / "import_error", wait_for_server_timeout=2.0
+        DrumServerRun(  # log_dir: a failed start keeps its log; this one is pytest's to remove
+            "regression",
+            None,
+            MODELS / "import_error",
+            wait_for_server_timeout=2.0,
+            log_dir=tmp_path,
         ).start()
     elapsed = time.monotonic() - started
     message = str(caught.value)
@@ -48,6 +54,8 @@ def test_a_model_that_fails_to_import_is_reported_at_once_with_its_traceback() -
     assert "Traceback" in message
     assert "RuntimeError: this fixture model fails on import" in message
     assert "--code-dir" in message  # the command
+    assert f"log {caught.value.log_path} " in message
+    assert caught.value.log_path.parent == tmp_path
     assert elapsed < 2.0
 
 

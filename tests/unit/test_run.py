@@ -14,6 +14,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ import pytest
 from drum_testing.settings import SERVER_TYPE_ENV, SettingsError
 from drum_testing.testing import DrumServerRun, ServerStartError, listening_socket
 from drum_testing.testing import run as run_module
+from drum_testing.testing.logs import DIR_PREFIX
 from drum_testing.testing.ports import PortInUseError
 from drum_testing.testing.process import start_process_group, stop_process_group, wait_for
 from tests.conftest import BINARY_LABELS, MULTICLASS_LABELS
@@ -78,6 +80,8 @@ signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown
 print("serving", flush=True)
 server.serve_forever(poll_interval=0.05)  # so shutdown() is quick
 print("stopped cleanly", flush=True)
+if mode == "exit1-on-stop":
+    sys.exit(1)
 """
 
 Factory = Callable[..., DrumServerRun]
@@ -426,6 +430,122 @@ def test_atexit_hook_stops_live_runs(make_run: Factory) -> None:
     assert run not in run_module._LIVE
 
 
+# --- what happens to the log ------------------------------------------------------------------
+
+
+@pytest.fixture
+def temp_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The temp dir runs without a log_dir make their directory in, private to the test."""
+    root = tmp_path / "temp-root"
+    root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    return root
+
+
+def made_dirs(root: Path) -> list[Path]:
+    return sorted(root.glob(f"{DIR_PREFIX}*"))
+
+
+def kept_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "drum_testing.testing.logs"]
+
+
+def test_a_clean_run_leaves_no_directory_behind(
+    make_run: Factory, temp_root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with make_run(log_dir=None) as run:
+        assert made_dirs(temp_root) == [run.log_path.parent]
+        assert "serving" in run.log_text()
+    assert run.returncode == 0
+    assert made_dirs(temp_root) == []
+    assert run.log_tail() == ""  # the log went with it
+    assert kept_warnings(caplog) == []
+
+
+def test_keep_logs_keeps_the_directory_of_a_clean_run(make_run: Factory, temp_root: Path) -> None:
+    with make_run(log_dir=None, keep_logs=True) as run:
+        pass
+    assert made_dirs(temp_root) == [run.log_path.parent]
+    assert "stopped cleanly" in run.log_text()
+
+
+@pytest.mark.parametrize("keep_logs", [False, True])
+def test_a_callers_log_dir_is_never_removed(
+    make_run: Factory, temp_root: Path, tmp_path: Path, keep_logs: bool
+) -> None:
+    mine = tmp_path / "mine"
+    with make_run(log_dir=mine, keep_logs=keep_logs) as run:
+        pass
+    assert run.returncode == 0
+    assert run.log_path.parent == mine
+    assert "stopped cleanly" in run.log_text()
+    assert made_dirs(temp_root) == []
+
+
+def test_a_failed_start_keeps_the_log_and_the_error_names_it(
+    make_run: Factory, temp_root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    run = make_run(mode="exit3", log_dir=None)
+    with pytest.raises(ServerStartError) as caught:
+        run.start()
+    assert made_dirs(temp_root) == [run.log_path.parent]
+    assert caught.value.log_path == run.log_path
+    assert str(run.log_path) in str(caught.value)
+    assert "stand-in: failing on purpose" in run.log_text()
+    assert kept_warnings(caplog) == [f"DRUM server log kept at {run.log_path}: it did not start"]
+
+
+def test_a_start_that_times_out_keeps_the_log_even_if_the_server_exits_cleanly(
+    make_run: Factory, temp_root: Path
+) -> None:
+    run = make_run(mode="no-header", log_dir=None, wait_for_server_timeout=0.5)
+    with pytest.raises(TimeoutError) as caught:
+        run.start()
+    assert run.returncode == 0  # stopped politely, but it never was ready
+    assert str(run.log_path) in str(caught.value)
+    assert "stopped cleanly" in run.log_text()
+    assert made_dirs(temp_root) == [run.log_path.parent]
+
+
+def test_a_with_block_that_raises_keeps_the_log(
+    make_run: Factory, temp_root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    run = make_run(log_dir=None)
+    with pytest.raises(ZeroDivisionError), run:
+        1 / 0  # noqa: B018
+    assert run.returncode == 0
+    assert "stopped cleanly" in run.log_text()
+    assert kept_warnings(caplog) == [
+        f"DRUM server log kept at {run.log_path}: the with block raised ZeroDivisionError"
+    ]
+
+
+def test_a_server_that_exits_by_itself_keeps_the_log(
+    make_run: Factory, temp_root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with make_run(log_dir=None) as run:
+        os.killpg(run.process.pid, signal.SIGTERM)  # as if it stopped on its own, cleanly
+        assert run.process.wait(timeout=10) == 0
+    assert "stopped cleanly" in run.log_text()
+    assert kept_warnings(caplog) == [
+        f"DRUM server log kept at {run.log_path}: the server exited by itself (exit code 0)"
+    ]
+
+
+def test_an_unclean_stop_keeps_the_log(
+    make_run: Factory, temp_root: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with make_run(mode="exit1-on-stop", log_dir=None) as run:
+        pass
+    assert run.returncode == 1
+    assert "stopped cleanly" in run.log_text()
+    assert kept_warnings(caplog) == [
+        f"DRUM server log kept at {run.log_path}: the server stopped with exit code 1"
+    ]
+    run.stop()  # a second stop decides nothing
+    assert run.log_path.exists()
+
+
 def test_server_stops_itself_when_the_test_process_is_killed(standin: Path, tmp_path: Path) -> None:
     parent_code = f"""# drum-test-helper
 import signal, sys
@@ -496,3 +616,58 @@ def test_plugin_fixtures(standin: Path, tmp_path: Path) -> None:
     assert "stand-in: failing on purpose" in out  # the start failure has the log tail
     logs_text = [path.read_text() for path in logs.iterdir()]
     assert sum("stopped cleanly" in text for text in logs_text) == 2  # teardown stopped both
+
+
+PLUGIN_LOG_TESTS = """
+import sys
+import pytest
+from drum_testing.testing import DrumServerRun, plugin
+
+class StandInRun(DrumServerRun):
+    def _spawn_command(self, command):
+        return [sys.executable, {standin!r}, *command[4:]]
+
+@pytest.fixture(autouse=True)
+def standin(monkeypatch):
+    monkeypatch.setattr(plugin, "DrumServerRun", StandInRun)
+
+def test_own(drum_server, tmp_path):
+    run = drum_server("regression", None, ".")
+    assert run.log_path.parent == tmp_path / "drum-server-logs"
+
+def test_shared(drum_shared_server, tmp_path_factory):
+    run = drum_shared_server("regression", None, ".")
+    assert run.log_path.parent.parent == tmp_path_factory.getbasetemp()
+    assert run.log_path.parent.name.startswith("drum-shared-server")
+    assert drum_shared_server("regression", None, ".") is run  # log_dir is not in the key
+
+def test_fails(drum_server):
+    drum_server("anomaly", None, ".")
+    assert False, "failing on purpose"
+"""
+
+
+def test_plugin_logs_go_to_pytests_temporary_directories(standin: Path, tmp_path: Path) -> None:
+    tests = tmp_path / "test_plugin_logs.py"
+    tests.write_text(PLUGIN_LOG_TESTS.format(standin=str(standin)))
+    basetemp, temp_root = tmp_path / "basetemp", tmp_path / "temp-root"
+    temp_root.mkdir()
+    env = {**os.environ, "TMPDIR": str(temp_root)}
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-W", "error"]
+    command += ["--basetemp", str(basetemp), str(tests)]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, timeout=60)
+    out = done.stdout.decode()
+    assert done.returncode == 1, out
+    assert "1 failed, 2 passed" in out, out
+    # The failure report names the failing test's log, which is in its tmp_path and kept.
+    reported = [
+        Path(line.split(" log ")[1].split()[0]) for line in out.splitlines() if "> log " in line
+    ]
+    assert len(reported) == 1, out
+    assert reported[0].parent.parent.parent == basetemp
+    assert reported[0].parent.name == "drum-server-logs"
+    assert "stopped cleanly" in reported[0].read_text()
+    logs = sorted(basetemp.rglob("*.log"))
+    assert len(logs) == 3, logs  # one per server, all left to pytest's retention
+    assert all("stopped cleanly" in log.read_text() for log in logs)
+    assert list(temp_root.glob(f"{DIR_PREFIX}*")) == []
