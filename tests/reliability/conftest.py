@@ -8,6 +8,7 @@ Unlike the functional tests, these name their server type: each test runs once p
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +29,7 @@ def shape(request: pytest.FixtureRequest) -> Shape:
 
 
 @pytest.fixture
-def start(shape: Shape) -> Iterator[Start]:
+def start(shape: Shape, tmp_path: Path) -> Iterator[Start]:
     """``start("regression", "--read-timeout", "1", ...)``: a started server of this shape,
     stopped at teardown whatever happened."""
     runs: list[DrumServerRun] = []
@@ -43,6 +44,7 @@ def start(shape: Shape) -> Iterator[Start]:
             server_type=server_type,
             max_workers=workers,
             extra_args=list(args),
+            log_dir=tmp_path,  # under pytest's temporary directories, which it prunes
             **kwargs,
         )
         runs.append(run)
