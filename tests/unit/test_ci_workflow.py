@@ -176,8 +176,9 @@ class _FakeSession:
     def install(self, *args: str, **kwargs: Any) -> None:
         self.installed.extend(args)
 
-    def run(self, *args: str, **kwargs: Any) -> None:
+    def run(self, *args: str, **kwargs: Any) -> str | None:
         self.runs.append((args, kwargs))
+        return None
 
 
 @pytest.mark.parametrize("server_type", [t.value for t in settings.ServerType])
