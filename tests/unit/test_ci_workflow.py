@@ -128,6 +128,7 @@ def test_listing_holds_every_session_ci_runs(listed: list[dict[str, Any]]) -> No
         "unit-3.12",
         "unit-3.13",
         "parity",
+        "floors",
     } | functional <= set(names)
 
 
@@ -175,8 +176,9 @@ class _FakeSession:
     def install(self, *args: str, **kwargs: Any) -> None:
         self.installed.extend(args)
 
-    def run(self, *args: str, **kwargs: Any) -> None:
+    def run(self, *args: str, **kwargs: Any) -> str | None:
         self.runs.append((args, kwargs))
+        return None
 
 
 @pytest.mark.parametrize("server_type", [t.value for t in settings.ServerType])
@@ -209,3 +211,50 @@ def test_unit_session_passes_posargs_to_pytest(
     assert "nox" in session.installed
     [(args, _)] = session.runs
     assert args == expected
+
+
+def test_floors_session_tests_every_type_at_the_lowest_versions(
+    noxfile: ModuleType, registered: dict[str, Callable[..., Any]], listed: list[dict[str, Any]]
+) -> None:
+    [entry] = [s for s in listed if s["name"] == "floors"]
+    assert entry["python"] == noxfile.PYTHONS[0]  # the oldest supported Python
+    # What the floor check reads from the session's Python: nothing to check here.
+    installed = json.dumps({"requires": [], "installed": {}, "environment": {}})
+
+    class _FloorsSession(_FakeSession):
+        def run(self, *args: str, **kwargs: Any) -> str | None:
+            super().run(*args, **kwargs)
+            return installed if args[0] == "python" else None
+
+        def log(self, *args: Any) -> None:
+            pass
+
+    session = _FloorsSession(posargs=[])
+    registered["floors"](session)
+    assert "--resolution=lowest-direct" in session.installed
+    assert session.installed.index("--resolution=lowest-direct") < session.installed.index("-e")
+    pytest_runs = [(args, kwargs) for args, kwargs in session.runs if args[0] == "pytest"]
+    assert any("tests/unit" in args for args, _ in pytest_runs)
+    types = [kwargs["env"][settings.SERVER_TYPE_ENV] for args, kwargs in pytest_runs[1:]]
+    assert types == [t.value for t in settings.ServerType]
+    assert all("tests/functional" in args for args, _ in pytest_runs[1:])
+
+
+@pytest.mark.parametrize(
+    ("requires", "installed", "wrong"),
+    [
+        (["pandas>=2.0.2", "pyyaml>=6"], {"pandas": "2.0.2", "PyYAML": "6.0"}, []),
+        (["pandas>=2.0.2"], {"pandas": "2.1.0"}, ["pandas 2.1.0 is installed, not 2.0.2"]),
+        (["orjson>=3.11.7"], {}, ["orjson is not installed (floor 3.11.7)"]),
+        (['flask>=3.0; extra == "flask"'], {"Flask": "3.0.0"}, []),
+        (['gunicorn>=22; extra == "other"'], {}, []),  # an extra not asked for
+        (["uvloop>=0.19; sys_platform == 'win32'"], {}, []),  # not for this platform
+        (["requests"], {}, []),  # no floor
+    ],
+)
+def test_floor_mismatches(
+    noxfile: ModuleType, requires: list[str], installed: dict[str, str], wrong: list[str]
+) -> None:
+    environment = {"sys_platform": "linux", "python_version": "3.10"}
+    found = noxfile.floor_mismatches(requires, installed, environment, ["flask"])
+    assert [w.split(" (does")[0] for w in found] == wrong
