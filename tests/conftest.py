@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 
 from drum_testing.settings import Settings, TargetType
 from drum_testing.testing import process
+from drum_testing.testing.logs import DIR_PREFIX
 
 MODELS = Path(__file__).parent / "fixtures" / "models"
 """One folder per fixture model (``custom.py`` and friends)."""
@@ -41,3 +43,17 @@ def settings_for(code_dir: Path, target: TargetType, **overrides: Any) -> Settin
     elif target is TargetType.MULTICLASS:
         labels = {"class_labels": MULTICLASS_LABELS}
     return Settings(code_dir=code_dir, target_type=target, **labels, **overrides)
+
+
+@pytest.fixture
+def temp_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The temp dir RunLog (and a DrumServerRun without ``log_dir``) makes its directories
+    in, empty and private to the test."""
+    root = tmp_path / "temp-root"
+    root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    return root
+
+
+def made_dirs(root: Path) -> list[Path]:
+    return sorted(root.glob(f"{DIR_PREFIX}*"))

@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import logging
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from drum_testing.testing.logs import DIR_PREFIX, RunLog
-
-
-@pytest.fixture
-def temp_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The temp dir RunLog makes its directories in, empty and private to the test."""
-    root = tmp_path / "temp-root"
-    root.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(root))
-    return root
-
-
-def made_dirs(root: Path) -> list[Path]:
-    return sorted(root.glob(f"{DIR_PREFIX}*"))
+from drum_testing.testing.logs import RunLog
+from tests.conftest import made_dirs
 
 
 def test_create_makes_an_empty_log_in_a_new_directory(temp_root: Path) -> None:

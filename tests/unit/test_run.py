@@ -14,7 +14,6 @@ import shlex
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,10 +24,9 @@ import pytest
 from drum_testing.settings import SERVER_TYPE_ENV, SettingsError
 from drum_testing.testing import DrumServerRun, ServerStartError, listening_socket
 from drum_testing.testing import run as run_module
-from drum_testing.testing.logs import DIR_PREFIX
 from drum_testing.testing.ports import PortInUseError
 from drum_testing.testing.process import start_process_group, stop_process_group, wait_for
-from tests.conftest import BINARY_LABELS, MULTICLASS_LABELS
+from tests.conftest import BINARY_LABELS, MULTICLASS_LABELS, made_dirs
 
 STANDIN = f"""# drum-test-helper: a stand-in for `python -m drum_testing server`
 import argparse, http.server, json, os, signal, socket, sys, threading, time
@@ -433,19 +431,6 @@ def test_atexit_hook_stops_live_runs(make_run: Factory) -> None:
 # --- what happens to the log ------------------------------------------------------------------
 
 
-@pytest.fixture
-def temp_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The temp dir runs without a log_dir make their directory in, private to the test."""
-    root = tmp_path / "temp-root"
-    root.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(root))
-    return root
-
-
-def made_dirs(root: Path) -> list[Path]:
-    return sorted(root.glob(f"{DIR_PREFIX}*"))
-
-
 def kept_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records if r.name == "drum_testing.testing.logs"]
 
@@ -574,7 +559,7 @@ signal.pause()
             os.killpg(standin_pid, signal.SIGKILL)
 
 
-PLUGIN_TESTS = """
+STANDIN_PLUGIN = """
 import sys
 import pytest
 from drum_testing.testing import DrumServerRun, plugin
@@ -586,7 +571,12 @@ class StandInRun(DrumServerRun):
 @pytest.fixture(autouse=True)
 def standin(monkeypatch):
     monkeypatch.setattr(plugin, "DrumServerRun", StandInRun)
+"""
+"""The head of an inner test file whose plugin servers are the stand-in."""
 
+PLUGIN_TESTS = (
+    STANDIN_PLUGIN
+    + """
 def test_type(drum_server_type):
     assert drum_server_type == "fastapi"
 
@@ -599,6 +589,7 @@ def test_start_failure_shows_the_log(drum_server, monkeypatch):
     monkeypatch.setenv("STANDIN_MODE", "exit3")
     drum_server("regression", None, ".", log_dir={logs!r})
 """
+)
 
 
 def test_plugin_fixtures(standin: Path, tmp_path: Path) -> None:
@@ -618,19 +609,9 @@ def test_plugin_fixtures(standin: Path, tmp_path: Path) -> None:
     assert sum("stopped cleanly" in text for text in logs_text) == 2  # teardown stopped both
 
 
-PLUGIN_LOG_TESTS = """
-import sys
-import pytest
-from drum_testing.testing import DrumServerRun, plugin
-
-class StandInRun(DrumServerRun):
-    def _spawn_command(self, command):
-        return [sys.executable, {standin!r}, *command[4:]]
-
-@pytest.fixture(autouse=True)
-def standin(monkeypatch):
-    monkeypatch.setattr(plugin, "DrumServerRun", StandInRun)
-
+PLUGIN_LOG_TESTS = (
+    STANDIN_PLUGIN
+    + """
 def test_own(drum_server, tmp_path):
     run = drum_server("regression", None, ".")
     assert run.log_path.parent == tmp_path / "drum-server-logs"
@@ -645,6 +626,7 @@ def test_fails(drum_server):
     drum_server("anomaly", None, ".")
     assert False, "failing on purpose"
 """
+)
 
 
 def test_plugin_logs_go_to_pytests_temporary_directories(standin: Path, tmp_path: Path) -> None:
@@ -670,4 +652,4 @@ def test_plugin_logs_go_to_pytests_temporary_directories(standin: Path, tmp_path
     logs = sorted(basetemp.rglob("*.log"))
     assert len(logs) == 3, logs  # one per server, all left to pytest's retention
     assert all("stopped cleanly" in log.read_text() for log in logs)
-    assert list(temp_root.glob(f"{DIR_PREFIX}*")) == []
+    assert made_dirs(temp_root) == []
