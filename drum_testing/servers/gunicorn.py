@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 BOOT_FAILURES = (Arbiter.WORKER_BOOT_ERROR, Arbiter.APP_LOAD_ERROR)
 MODEL_LOAD_FAILED = 1
+WORKER_CLASS = f"{TimedThreadWorker.__module__}.{TimedThreadWorker.__qualname__}"
 
 
 class GunicornWorkerCtx(WorkerCtx):
@@ -91,7 +92,8 @@ class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
             # gthread (with a read timeout): idle keep-alive connections wait in a poller, not
             # in a thread, and a slow prediction or stalled clients leave threads to answer
             # /ping/, as on the other types.
-            "worker_class": TimedThreadWorker,
+            # By import path, not the class: gunicorn before 23 logs the class by its path.
+            "worker_class": WORKER_CLASS,
             "threads": settings.threads,
             # gunicorn takes whole seconds for these: rounded up, never down to 0.
             "keepalive": math.ceil(settings.keepalive_timeout),

@@ -35,7 +35,10 @@ def test_config_serves_the_inherited_socket_with_the_asked_workers(
     settings = application.cfg.settings
     assert settings["bind"].value == [f"fd://{sock.fileno()}"]
     assert settings["workers"].value == 3
-    assert settings["worker_class"].value is TimedThreadWorker
+    assert (
+        settings["worker_class"].value == "drum_testing.servers.gunicorn_worker.TimedThreadWorker"
+    )
+    assert application.cfg.worker_class is TimedThreadWorker
     if "control_socket_disable" in settings:  # gunicorn 25+
         assert settings["control_socket_disable"].value is True
     assert application.app is None  # nothing is loaded in the master
