@@ -26,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
+from uvicorn.supervisors import Multiprocess
 
 from drum_testing.core import PredictionCore
 from drum_testing.flusher import StdoutFlusher
@@ -242,6 +243,16 @@ class DrumUvicornServer(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
+class DrumMultiprocess(Multiprocess):
+    """Uvicorn's supervisor, noting which workers were running when it began to stop."""
+
+    stopped: tuple[Any, ...] = ()
+
+    def terminate_all(self) -> None:
+        self.stopped = tuple(p for p in self.processes if p.exitcode is None)
+        super().terminate_all()
+
+
 def serve(core: PredictionCore, sock: socket.socket) -> int:
     """Serve with uvicorn on ``sock`` until SIGTERM or SIGINT; returns the exit status.
 
@@ -270,13 +281,12 @@ def serve(core: PredictionCore, sock: socket.socket) -> int:
     if workers == 1:
         DrumUvicornServer(config).run(sockets=[sock])
         return 0
-    from uvicorn.supervisors import Multiprocess
-
-    supervisor = Multiprocess(config, sockets=[sock])
+    supervisor = DrumMultiprocess(config, sockets=[sock])
     supervisor.run()
     # A worker stopped by SIGTERM ends with -15 (uvicorn raises it again), one that had to
-    # abandon its model with ABANDONED: only the latter is a failure.
-    failed = [p.exitcode for p in supervisor.processes if p.exitcode and p.exitcode > 0]
+    # abandon its model with ABANDONED. Only workers alive when the stop began count: one
+    # that crashed earlier (and was not yet replaced) is the crash's story, as on gunicorn.
+    failed = [p.exitcode for p in supervisor.stopped if p.exitcode and p.exitcode > 0]
     if failed:
         logger.error("workers exited with status %s", ", ".join(map(str, failed)))
         return ABANDONED
