@@ -31,6 +31,7 @@ from gunicorn.app.base import BaseApplication
 from starlette.requests import Request  # here, not in fastapi_app: FastAPI reads annotations
 
 from drum_testing.lifeline import watch_lifeline
+from drum_testing.servers.gunicorn import tuning_options
 from drum_testing.settings import Settings, TargetType
 
 if TYPE_CHECKING:
@@ -145,10 +146,7 @@ class BareGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
             "bind": [f"fd://{self.fd}"],
             "workers": self.workers,
             "worker_class": "gthread",
-            "threads": DEFAULTS.threads,
-            "keepalive": DEFAULTS.keepalive_timeout,
-            "graceful_timeout": DEFAULTS.drain_timeout,
-            "timeout": DEFAULTS.worker_timeout,
+            **tuning_options(DEFAULTS),
             "loglevel": "warning",
             "errorlog": "-",
             "accesslog": None,

@@ -41,6 +41,18 @@ MODEL_LOAD_FAILED = 1
 WORKER_CLASS = f"{TimedThreadWorker.__module__}.{TimedThreadWorker.__qualname__}"
 
 
+def tuning_options(settings: Settings) -> dict[str, Any]:
+    """Gunicorn's settings for our tunables (also what the bench's bare gunicorn uses)."""
+    return {
+        "threads": settings.threads,
+        # gunicorn takes whole seconds for these: rounded up, never down to 0.
+        "keepalive": math.ceil(settings.keepalive_timeout),
+        "graceful_timeout": math.ceil(settings.drain_timeout),
+        "timeout": math.ceil(settings.worker_timeout),
+        "backlog": settings.backlog,
+    }
+
+
 class GunicornWorkerCtx(WorkerCtx):
     """The worker context of one gunicorn worker process."""
 
@@ -94,12 +106,7 @@ class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
             # /ping/, as on the other types.
             # By import path, not the class: gunicorn before 23 logs the class by its path.
             "worker_class": WORKER_CLASS,
-            "threads": settings.threads,
-            # gunicorn takes whole seconds for these: rounded up, never down to 0.
-            "keepalive": math.ceil(settings.keepalive_timeout),
-            "graceful_timeout": math.ceil(settings.drain_timeout),
-            "timeout": math.ceil(settings.worker_timeout),
-            "backlog": settings.backlog,
+            **tuning_options(settings),
             "loglevel": settings.logging_level.lower(),
             "errorlog": "-",
             "accesslog": None,

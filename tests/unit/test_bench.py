@@ -11,6 +11,7 @@ import pytest
 from bench import load, report
 from bench.load import LoadResult
 from bench.report import Results, ServerFigures, Startup
+from drum_testing.testing import listening_socket
 
 WRK_CLEAN = """\
 Running 5s test @ http://127.0.0.1:40123/ping/
@@ -192,3 +193,16 @@ def test_noisy_rounds_add_a_caution_not_a_miss() -> None:
     assert target.note.startswith("noisy: rounds differ 3.0x")
     assert "1,000 (500-1,500)" in report.throughput_table(results, results.bare, "bare")
     assert report.noisy(result(1.0), None) == ""  # single-run figures have no rounds
+
+
+def test_the_bare_gunicorn_takes_our_tuning() -> None:
+    # gunicorn validates each setting as it is set (whole seconds, for instance): a value
+    # it refuses stops the bare app before it serves, as a float once did.
+    from bench.bare_apps import DEFAULTS, BareGunicorn
+    from drum_testing.servers.gunicorn import tuning_options
+
+    with listening_socket() as sock:
+        cfg = BareGunicorn(sock.fileno(), 1).cfg
+        assert {name: cfg.settings[name].value for name in tuning_options(DEFAULTS)} == (
+            tuning_options(DEFAULTS)
+        )
