@@ -195,11 +195,11 @@ def build_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Sett
             )
         if args.positive_class_label == args.negative_class_label:
             raise SettingsError("the positive and negative class labels must differ")
-    if target is TargetType.MULTICLASS:
+    if target.has_class_labels:
         if not class_labels or len(class_labels) < 2:
             raise SettingsError(
-                "a multiclass model needs --class-labels (two or more) or --class-labels-file "
-                f"(or {CLASS_LABELS_ENV} or {CLASS_LABELS_FILE_ENV})"
+                f"a {target.value} model needs --class-labels (two or more) or "
+                f"--class-labels-file (or {CLASS_LABELS_ENV} or {CLASS_LABELS_FILE_ENV})"
             )
         if len(set(class_labels)) != len(class_labels):
             raise SettingsError(f"{named('class_labels', '--class-labels')} has a label twice")

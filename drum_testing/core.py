@@ -147,8 +147,12 @@ class PredictionCore:
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         response.headers.append((VERSION_HEADER, VERSION))
         response.headers.extend((name, request_id) for name in REQUEST_ID_HEADERS)
-        if request.method == "HEAD" and not response.streamed:
-            response.body = b""
+        if isinstance(response.body, bytes):
+            # Set here, once, for every type: a HEAD answer carries the length its GET would
+            # have (RFC 9110 9.3.2, and what DRUM's werkzeug sends), with no body.
+            response.headers.append(("Content-Length", str(len(response.body))))
+            if request.method == "HEAD":
+                response.body = b""
         return response
 
     @staticmethod

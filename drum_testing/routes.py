@@ -61,11 +61,26 @@ FORM_FIELDS = ("X", "X.colnames")
 LANGUAGE = "python"
 
 
+_warned_of_dicts = False
+
+
 def to_jsonable(value: Any) -> Any:
-    """A chat answer or chunk as plain JSON data (dicts, or OpenAI-style objects)."""
+    """A chat answer or chunk as plain JSON data (dicts, or OpenAI-style objects).
+
+    A plain dict is served, with a warning in the log (once): DRUM 1.18.1 answers 500 to it,
+    and a model author should learn that before deploying, not after.
+    """
+    global _warned_of_dicts
     if isinstance(value, Mapping):
+        if not _warned_of_dicts:
+            _warned_of_dicts = True
+            logger.warning(
+                "chat returned a dict: served here, but DRUM 1.18.1 answers 500 to it; return "
+                "openai's ChatCompletion / ChatCompletionChunk objects to serve on DRUM too"
+            )
         return dict(value)
-    for method in ("model_dump", "to_dict"):
+    # OpenAI's objects: to_dict() leaves out fields never set, as DRUM sends them.
+    for method in ("to_dict", "model_dump"):
         if callable(getattr(value, method, None)):
             return getattr(value, method)()
     raise ModelOutputError(f"chat returned {type(value).__name__}, expected a dict or an object")
@@ -138,7 +153,10 @@ class Handlers:
         return json_response(200, OK)
 
     def health(self, request: Request) -> Response:
-        return json_response(200, OK)
+        probe = self._model.readiness_probe
+        if probe is None:
+            return json_response(200, OK)
+        return probe_response(probe())
 
     def info(self, request: Request) -> Response:
         settings = self._settings
@@ -147,25 +165,26 @@ class Handlers:
             "drumServer": self._core.server_type,
             "drumVersion": VERSION,
             "language": LANGUAGE,
-            "modelMetadata": self._model.metadata,
-            "predictor": LANGUAGE,
+            # DRUM's: null without a model-metadata.yaml, and the artifact predictor's name
+            # only when one scores (a custom.py score hook is not a predictor).
+            "modelMetadata": self._model.metadata_or_none,
+            "predictor": self._model.predictor_name,
             "targetType": settings.target_type.value,
         }
         if settings.target_type is TargetType.BINARY:
             payload["positiveClassLabel"] = settings.positive_class_label
             payload["negativeClassLabel"] = settings.negative_class_label
-        elif settings.target_type is TargetType.MULTICLASS:
+        elif settings.target_type is TargetType.MULTICLASS:  # not multilabel: DRUM's rule
             payload["classLabels"] = list(settings.class_labels or ())
         return json_response(200, payload)
 
     def capabilities(self, request: Request) -> Response:
-        model = self._model
-        formats = {"csv": True, "mtx": True, "arrow": model.reads_own_input}
+        # DRUM's exact answer: the formats it reads, each with its version (none: null).
         return json_response(
             200,
             {
-                "supported_payload_formats": formats,
-                "supported_methods": {"chat": model.supports_chat},
+                "supported_payload_formats": {"csv": None, "mtx": None},
+                "supported_methods": {"chat": self._model.supports_chat},
             },
         )
 
@@ -255,11 +274,26 @@ class Handlers:
         return json_response(200, to_jsonable(result))
 
     def models(self, request: Request) -> Response:
-        model = self._require_chat()
-        name = str(model.metadata.get("name") or "custom-model")
-        return json_response(
-            200, {"object": "list", "data": [{"id": name, "object": "model", "owned_by": "drum"}]}
+        """OpenAI's model list, as DRUM builds it: the model's ``get_supported_llm_models``
+        hook, else the ``LLM_ID`` runtime parameter, else an empty list."""
+        if self._settings.target_type is not TargetType.TEXT_GENERATION:
+            raise RequestError(
+                404, "ERROR: /models answers textgeneration models only (OpenAI's model list)"
+            )
+        return json_response(200, {"object": "list", "data": self._model.llm_models()})
+
+
+def probe_response(result: Any) -> Response:
+    """A ``readiness_probe`` answer, ``(payload, status)`` as DRUM's predictors return it,
+    or a bare payload (status 200)."""
+    status = 200
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], int):
+        result, status = result
+    if not isinstance(result, Mapping) or not 100 <= status <= 599:
+        raise ModelOutputError(
+            "readiness_probe returned something other than (dict, status) or a dict"
         )
+    return json_response(status, dict(result))
 
 
 def unstructured_response(result: Any) -> Response:

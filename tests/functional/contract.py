@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 
-from tests.conftest import BINARY_LABELS, MULTICLASS_LABELS
+from tests.conftest import BINARY_LABELS, MULTICLASS_LABELS, MULTILABEL_LABELS
 
 REQUEST_ID = "contract-battery-request"
 OUR_HEADERS = (
@@ -37,7 +37,27 @@ MODELS: Mapping[str, tuple[str, tuple[str, ...] | None]] = {
     "chat": ("textgeneration", None),
     "chat_only": ("textgeneration", None),
     "column_a": ("regression", None),
+    "extra_output": ("regression", None),
+    "multilabel": ("multilabel", MULTILABEL_LABELS),
+    "geopoint": ("geopoint", None),
+    "vectordatabase": ("vectordatabase", None),
+    "agenticworkflow": ("agenticworkflow", None),
 }
+FOLDERS: Mapping[str, str] = {
+    # a model served as several target types: its name in MODELS -> its fixture folder
+    "geopoint": "single_column",
+    "vectordatabase": "single_column",
+    "agenticworkflow": "single_column",
+}
+TARGET_NAME = "answer"
+"""``TARGET_NAME`` of every server the battery starts (DRUM requires one of text generation,
+vector database and agentic workflow models, and reads their prediction column from it)."""
+
+
+def folder(model: str) -> str:
+    """The fixture folder (under tests/fixtures/models) of a model of :data:`MODELS`."""
+    return FOLDERS.get(model, model)
+
 
 CSV = b"a,b\n1,2\n3,4\n"
 BOUNDARY = "contract-boundary"
@@ -96,7 +116,7 @@ CASES: tuple[Case, ...] = (
         "/capabilities/",
         200,
         json={
-            "supported_payload_formats": {"csv": True, "mtx": True, "arrow": False},
+            "supported_payload_formats": {"csv": None, "mtx": None},
             "supported_methods": {"chat": False},
         },
     ),
@@ -107,10 +127,12 @@ CASES: tuple[Case, ...] = (
         "/capabilities/",
         200,
         json={
-            "supported_payload_formats": {"csv": True, "mtx": True, "arrow": False},
+            "supported_payload_formats": {"csv": None, "mtx": None},
             "supported_methods": {"chat": True},
         },
     ),
+    # HEAD: no body, and the Content-Length its GET has ({"message":"OK"} is 16 bytes).
+    Case("head ping", "regression", "HEAD", "/ping/", 200, expect_headers={"Content-Length": "16"}),
     Case("stats", "regression", "GET", "/stats/", 200),
     Case("info", "binary", "GET", "/info/", 200),
     # --- structured scoring
@@ -218,6 +240,86 @@ CASES: tuple[Case, ...] = (
         body=CSV,
         headers=TEXT_CSV,
         json={"predictions": [0.01, 0.03]},
+    ),
+    Case(
+        "regression float digits",
+        "regression",
+        "POST",
+        "/predict/",
+        200,
+        body=b"a,b\n0.1,0.2\n1,0.3333333333333333\n",
+        headers=TEXT_CSV,
+        json={"predictions": [0.30000000000000004, 1.3333333333333333]},
+    ),
+    Case(
+        "extra model output",
+        "extra_output",
+        "POST",
+        "/predict/",
+        200,
+        body=CSV,
+        headers=TEXT_CSV,
+        json={
+            "predictions": [3.0, 7.0],
+            "extraModelOutput": {
+                "columns": ["reason", "columns"],
+                "index": [0, 1],
+                "data": [["row sum", 2], ["row sum", 2]],
+            },
+        },
+    ),
+    Case(
+        "multilabel",
+        "multilabel",
+        "POST",
+        "/predict/",
+        200,
+        body=CSV,
+        headers=TEXT_CSV,
+        json={"predictions": [{"cat": 0.9, "dog": 0.8, "fish": 0.1}] * 2},
+    ),
+    Case(
+        "multilabel extra output",
+        "multilabel",
+        "POST",
+        "/predict/",
+        200,
+        body=b"note\nhi\n",
+        headers=TEXT_CSV,
+        json={
+            "predictions": [{"cat": 0.9, "dog": 0.8, "fish": 0.1}],
+            "extraModelOutput": {"columns": ["note"], "index": [0], "data": [["hi"]]},
+        },
+    ),
+    Case("info multilabel", "multilabel", "GET", "/info/", 200),
+    *(
+        Case(
+            f"{model} as returned",
+            model,
+            "POST",
+            "/predict/",
+            200,
+            body=CSV,
+            headers=TEXT_CSV,
+            json={"predictions": ["row 0", "row 1"]},
+        )
+        for model in ("geopoint", "vectordatabase", "agenticworkflow")
+    ),
+    *(
+        Case(
+            f"{model} extra output",
+            model,
+            "POST",
+            "/predict/",
+            200,
+            body=b"tokens\n5\n",
+            headers=TEXT_CSV,
+            json={
+                "predictions": ["row 0"],
+                "extraModelOutput": {"columns": ["tokens"], "index": [0], "data": [[5]]},
+            },
+        )
+        for model in ("vectordatabase", "agenticworkflow")
     ),
     Case(
         "read_input_data",
@@ -566,7 +668,7 @@ def send(base_url: str, case: Case) -> requests.Response:
 def observe(response: requests.Response) -> Observed:
     content_type = response.headers.get("Content-Type", "")
     body: Any = response.content
-    if content_type.startswith("application/json"):
+    if content_type.startswith("application/json") and response.content:  # HEAD: none
         body = response.json()
         if isinstance(body, dict) and "mem_info" in body:  # /stats/: figures vary, keys don't
             body = {key: sorted(value) for key, value in body.items() if isinstance(value, dict)}
@@ -582,7 +684,9 @@ def check(case: Case, response: requests.Response) -> None:
     assert seen.headers["X_Request_ID"] == REQUEST_ID
     assert "X-Drum-Version" in seen.headers
     for name, value in case.expect_headers.items():
-        assert seen.headers.get(name) == value, (name, seen.headers)
+        assert response.headers.get(name) == value, (name, response.headers)
+    if case.method == "HEAD":
+        assert response.content == b""
     if case.content_type is not None:
         assert seen.content_type == case.content_type
     if case.json is not None:

@@ -92,9 +92,9 @@ def test_fixture_predictions(
     ("name", "target", "model", "chat", "own_input"),
     [
         ("regression", TargetType.REGRESSION, {"offset": 0.0}, False, False),
-        ("binary", TargetType.BINARY, None, False, False),
+        ("binary", TargetType.BINARY, "no artifact", False, False),
         ("unstructured", TargetType.UNSTRUCTURED, "unstructured-fixture", False, False),
-        ("json_input", TargetType.REGRESSION, None, False, True),
+        ("json_input", TargetType.REGRESSION, "no artifact", False, True),
         ("chat", TargetType.TEXT_GENERATION, "chat-fixture", True, False),
     ],
 )
@@ -123,7 +123,7 @@ def test_json_input_fixture_reads_its_own_input() -> None:
 def test_chat_fixture() -> None:
     loaded = load(MODELS / "chat", TargetType.TEXT_GENERATION)
     answer = loaded.chat({"messages": [{"role": "user", "content": "abc"}]})
-    assert answer["choices"][0]["message"]["content"] == "cba"
+    assert answer.choices[0].message.content == "cba"  # an openai-style object, as DRUM wants
 
 
 def test_metadata_is_read() -> None:
