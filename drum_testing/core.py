@@ -175,7 +175,14 @@ class PredictionCore:
                     dumps({"message": f"Permanent Redirect: {location}"}),
                 )
             raise RequestError(404, f"ERROR: no route {request.method} {path}")
-        allowed = route.methods | ({"HEAD"} if "GET" in route.methods else set())
+        # OPTIONS is answered on every route, as Flask (so DRUM) answers it: the methods.
+        allowed = route.methods | {"OPTIONS"} | ({"HEAD"} if "GET" in route.methods else set())
+        if request.method == "OPTIONS":
+            headers = [
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Allow", ", ".join(sorted(allowed))),
+            ]
+            return Response(200, headers, b"")
         if request.method not in allowed:
             raise RequestError(
                 405,

@@ -133,6 +133,14 @@ CASES: tuple[Case, ...] = (
     ),
     # HEAD: no body, and the Content-Length its GET has ({"message":"OK"} is 16 bytes).
     Case("head ping", "regression", "HEAD", "/ping/", 200, expect_headers={"Content-Length": "16"}),
+    Case(
+        "options predict",
+        "regression",
+        "OPTIONS",
+        "/predict/",
+        200,
+        expect_headers={"Allow": "OPTIONS, POST"},
+    ),
     Case("stats", "regression", "GET", "/stats/", 200),
     Case("info", "binary", "GET", "/info/", 200),
     # --- structured scoring

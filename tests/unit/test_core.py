@@ -313,7 +313,6 @@ def test_unknown_routes_are_json_404(client: FlaskClient, path: str) -> None:
         ("POST", "/ping/"),
         ("PUT", "/info/"),
         ("DELETE", "/predictUnstructured/"),
-        ("OPTIONS", "/predict/"),
     ],
 )
 def test_wrong_method_is_405_with_allow(client: FlaskClient, method: str, path: str) -> None:
@@ -502,3 +501,10 @@ def test_settings_are_not_mutated_by_serving(make_client: ClientFactory) -> None
     core = PredictionCore(settings, Model.load(settings), server_type="flask")
     CoreFlask(core).test_client().post("/predict/", data=CSV, content_type="text/csv")
     assert core.settings == before
+
+
+def test_options_names_the_methods_as_flask_does(client: FlaskClient) -> None:
+    response = client.options("/predict/")
+    assert (response.status_code, response.data) == (200, b"")
+    assert response.headers["Allow"] == "OPTIONS, POST"
+    assert client.post("/ping/").headers["Allow"] == "GET, HEAD, OPTIONS"
