@@ -47,7 +47,7 @@ from .settings import (
 from .tunables import add_tunable_arguments, positive_int, tunable_env_options, tunable_values
 
 PROG = "drum-testing"
-SUPPORTED_TARGETS = tuple(t.value for t in TargetType if t is not TargetType.TRANSFORM)
+SUPPORTED_TARGETS = tuple(t.value for t in TargetType)
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 USAGE_ERROR = 2
 LOAD_ERROR = 1

@@ -87,6 +87,26 @@ def _takes_kwargs(function: Callable[..., Any]) -> bool:
     return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
+def _parameter_count(function: Callable[..., Any]) -> int:
+    """How many parameters ``function`` declares, counted as DRUM counts them (all kinds)."""
+    try:
+        return len(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return -1
+
+
+def _frame_of(transformed: Any) -> Any:
+    """An artifact's ``transform()`` result as DRUM frames it (sparse stays sparse)."""
+    from scipy.sparse import issparse
+
+    if issparse(transformed):
+        from_spmatrix: Any = pd.DataFrame.sparse.from_spmatrix  # type: ignore[attr-defined]
+        return from_spmatrix(transformed)
+    if isinstance(transformed, pd.DataFrame):
+        return transformed
+    return pd.DataFrame(transformed)
+
+
 def _read_metadata(code_dir: Path) -> dict[str, Any] | None:
     """``model-metadata.yaml`` as a dict; None without one (DRUM's /info/ then says null)."""
     path = code_dir / METADATA_FILE
@@ -155,16 +175,33 @@ class Model:
 
     def _check_scoring(self) -> None:
         target = self.settings.target_type
-        if target is TargetType.UNSTRUCTURED:
+        if target is TargetType.TRANSFORM:
+            self._check_transform()
+        elif target is TargetType.UNSTRUCTURED:
             if "score_unstructured" not in self.hooks:
                 raise ModelLoadError("an unstructured model needs a score_unstructured hook")
-        elif target is not TargetType.TRANSFORM and not self.scores_structured:
+        elif not self.scores_structured:
             if "chat" in self.hooks:
                 return  # a chat model needs no score hook (DRUM 1.18 loads it too)
             method = "predict_proba" if target.is_classification else "predict"
             raise ModelLoadError(
                 f"a {target.value} model needs a score hook in {CUSTOM_FILE} "
                 f"or a model artifact with a {method}() method"
+            )
+
+    def _check_transform(self) -> None:
+        hook = self.hooks.get("transform")
+        if hook is None:
+            if not callable(getattr(self.model, "transform", None)):
+                raise ModelLoadError(
+                    f"a transform model needs a transform hook in {CUSTOM_FILE} "
+                    "or a model artifact with a transform() method"
+                )
+        elif _parameter_count(hook) not in (2, 3):
+            # DRUM starts and fails every request with this; we say it once, at start.
+            raise ModelLoadError(
+                "the transform hook must take 2 arguments (data, model) or 3 "
+                f"(data, model, y); it takes {_parameter_count(hook)}"
             )
 
     @property
@@ -254,6 +291,40 @@ class Model:
             labels=settings.labels,
         )
         return checked if extra is None else replace(checked, extra=extra)
+
+    def transform(
+        self, data: pd.DataFrame, target: pd.DataFrame | None
+    ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+        """Run a transform model on ``data``: ``(transformed, target)``.
+
+        As in DRUM: the ``transform`` hook gets ``(data, model, target)`` when it takes
+        three arguments, else ``(data, model)``; without a hook the artifact's
+        ``transform(data)`` runs (a scipy sparse result becomes a sparse frame). The target
+        comes back as it was given: DRUM transforms features only, and a hook that returns
+        a tuple is an error.
+        """
+        with self.turns.take():
+            hook = self.hooks.get("transform")
+            if hook is None:
+                output = _frame_of(self.model.transform(data))
+            elif _parameter_count(hook) == 3:
+                output = hook(data, self.model, target)
+            else:
+                output = hook(data, self.model)
+        if isinstance(output, tuple):
+            raise ModelOutputError(
+                "transform returned a tuple: transforming the target is not supported "
+                "(return the transformed features only)"
+            )
+        if not isinstance(output, pd.DataFrame):
+            raise ModelOutputError(
+                f"transform returned {type(output).__name__}, expected a pandas DataFrame"
+            )
+        if len(output) != len(data):
+            raise ModelOutputError(
+                f"transform returned {len(output)} rows for {len(data)} input rows"
+            )
+        return output, target
 
     def _score_artifact(self, data: pd.DataFrame) -> pd.DataFrame:
         if self.settings.target_type.is_classification:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Generator, Iterable, Iterator, Mapping
+from collections.abc import Collection, Generator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -14,15 +14,10 @@ from .csv_input import decode_text, read_csv
 from .errors import RequestError
 from .messages import JSON, Request, Response, json_response
 from .model import Model
-from .multipart import parse_multipart
-from .payloads import (
-    CSV_MIMETYPES,
-    MULTIPART,
-    SPARSE_SUFFIX,
-    dumps,
-    read_sparse,
-)
+from .multipart import FormFile, parse_multipart
+from .payloads import CSV_MIMETYPES, MULTIPART, dumps, read_form_file
 from .settings import TargetType
+from .transform_answer import transform_answer
 from .version import VERSION
 
 if TYPE_CHECKING:
@@ -58,6 +53,8 @@ ROUTES: Mapping[str, tuple[tuple[str, ...], str, bool]] = {
 OK = {"message": "OK"}
 FORM_FIELDS = ("X", "X.colnames")
 """The multipart fields /predict/ reads: the data, and a sparse matrix's column names."""
+TRANSFORM_FIELDS = (*FORM_FIELDS, "y")
+"""/transform/ reads a target ``y`` too."""
 LANGUAGE = "python"
 
 
@@ -136,7 +133,10 @@ class Handlers:
                 )
             return
         if target.is_structured != structured:
-            right = "/predict/" if target.is_structured else "/predictUnstructured/"
+            right = {
+                TargetType.UNSTRUCTURED: "/predictUnstructured/",
+                TargetType.TRANSFORM: "/transform/",
+            }.get(target, "/predict/")
             raise RequestError(
                 422,
                 f"ERROR: {request.path} does not serve {target.value} models; use {right}",
@@ -193,29 +193,38 @@ class Handlers:
 
     # --- scoring ----------------------------------------------------------------------------
     def predict(self, request: Request) -> Response:
-        self._require_target(request, structured=True)
         if self._settings.target_type is TargetType.TRANSFORM:
-            raise RequestError(422, "ERROR: a transform model is served at /transform/")
+            # DRUM's words, before the body is read.
+            raise RequestError(
+                422, "ERROR: This model has target type 'transform', use the /transform/ endpoint."
+            )
+        self._require_target(request, structured=True)
         # A header-only CSV is a frame of zero rows, which DRUM scores: {"predictions": []}.
-        frame = self._structured_input(request)
+        frame = self._structured_input(request, self._form(request, FORM_FIELDS))
         with self._core.stats.timing():
             predictions = self._model.predict(frame)
         return Response(200, [("Content-Type", JSON)], predictions.to_json())
 
-    def _structured_input(self, request: Request) -> pd.DataFrame:
+    @staticmethod
+    def _form(request: Request, fields: Collection[str]) -> dict[str, FormFile] | None:
+        """The named parts of a multipart request; None for any other body."""
+        content_type = request.content_type
+        if content_type.mimetype != MULTIPART:
+            return None
+        return parse_multipart(request.body, content_type, only=fields)
+
+    def _structured_input(
+        self, request: Request, files: dict[str, FormFile] | None
+    ) -> pd.DataFrame:
         model = self._model
         content_type = request.content_type
-        if content_type.mimetype == MULTIPART:
-            files = parse_multipart(request.body, content_type, only=FORM_FIELDS)
+        if files is not None:
             field = files.get("X")
             if field is None or not field.data:
                 raise RequestError(422, "ERROR: no data: send the payload in a form field named X")
             if model.reads_own_input:
                 return model.read_input(field.data)
-            if (field.filename or "").endswith(SPARSE_SUFFIX):
-                names = files.get("X.colnames")
-                return read_sparse(field.data, names.data if names else None)
-            return read_csv(field.data, field.content_type.charset or content_type.charset)
+            return read_form_file(field, files.get("X.colnames"), content_type.charset)
         if not request.body:
             raise RequestError(422, "ERROR: no data: the request body is empty")
         if model.reads_own_input:
@@ -229,11 +238,33 @@ class Handlers:
         return read_csv(request.body, content_type.charset)
 
     def transform(self, request: Request) -> Response:
-        raise RequestError(
-            422,
-            f"ERROR: /transform/ serves transform models; this is a "
-            f"{self._settings.target_type.value} model",
-        )
+        """Transform ``X`` (raw body or form field) and answer DRUM's multipart fields.
+
+        A target sent in the form field ``y`` (CSV, or Matrix Market when its file name ends
+        in ``.mtx``) is read as DRUM reads it, handed to a hook that takes three arguments,
+        and sent back as ``y.transformed``. An empty ``y`` is no target, as in DRUM.
+        """
+        target_type = self._settings.target_type
+        if target_type is not TargetType.TRANSFORM:
+            right = (
+                "/predictUnstructured/" if target_type is TargetType.UNSTRUCTURED else "/predict/"
+            )
+            raise RequestError(
+                422,
+                f"ERROR: /transform/ serves transform models; this is a {target_type.value} "
+                f"model, use {right}",
+            )
+        files = self._form(request, TRANSFORM_FIELDS)
+        frame = self._structured_input(request, files)
+        field = files.get("y") if files is not None else None
+        target = None
+        if field is not None and field.data:
+            # Never through read_input_data: DRUM reads y with its own readers only.
+            target = read_form_file(field, None, request.content_type.charset)
+        with self._core.stats.timing():
+            features, target = self._model.transform(frame, target)
+        content_type, body = transform_answer(features, target)
+        return Response(200, [("Content-Type", content_type)], body)
 
     def predict_unstructured(self, request: Request) -> Response:
         self._require_target(request, structured=False)

@@ -13,6 +13,9 @@ from typing import Any
 
 import requests
 
+from drum_testing.multipart import parse_multipart
+from drum_testing.payloads import ContentType, read_sparse
+from drum_testing.transform_answer import OCTET_STREAM
 from tests.conftest import BINARY_LABELS, MULTICLASS_LABELS, MULTILABEL_LABELS
 
 REQUEST_ID = "contract-battery-request"
@@ -42,6 +45,7 @@ MODELS: Mapping[str, tuple[str, tuple[str, ...] | None]] = {
     "geopoint": ("geopoint", None),
     "vectordatabase": ("vectordatabase", None),
     "agenticworkflow": ("agenticworkflow", None),
+    "transform": ("transform", None),
 }
 FOLDERS: Mapping[str, str] = {
     # a model served as several target types: its name in MODELS -> its fixture folder
@@ -82,6 +86,15 @@ MULTIPART_MTX = multipart(
     {"X": ("x.mtx", b"%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1.5\n2 2 4\n")}
 )
 MULTIPART_WRONG_FIELD = multipart({"Y": ("y.csv", CSV)})
+MULTIPART_X_Y = multipart({"X": ("x.csv", CSV), "y": ("y.csv", b"target\n0\n1\n")})
+MULTIPART_SPARSE_NAMED = multipart(
+    {
+        "X": ("x.mtx", b"%%MatrixMarket matrix coordinate real general\n2 2 2\n1 2 1.5\n2 1 4\n"),
+        "X.colnames": ("colnames", b"p\nq\n"),
+    }
+)
+SCALED = b"a_x10,b_x10,rows_with_y\r\n10,20,-1\r\n30,40,-1"
+"""The transform fixture's answer to CSV, as DRUM writes it: CRLF, no final line break."""
 TEXT_CSV = {"Content-Type": "text/csv"}
 
 
@@ -102,6 +115,9 @@ class Case:
     """A fragment the error message must contain (the message starts with ``ERROR: ``)."""
     content_type: str | None = None
     expect_headers: Mapping[str, str] = field(default_factory=dict)
+    parts: Mapping[str, bytes | list[list[float]]] | None = None
+    """The exact parts of a multipart answer (/transform/), when given: name -> data, or
+    the dense values of a Matrix Market part (its text is scipy's mmwrite's)."""
 
 
 OK = {"message": "OK"}
@@ -338,6 +354,110 @@ CASES: tuple[Case, ...] = (
         body=b'[{"x": 1}, {"x": 2.5}]',
         headers={"Content-Type": "application/json"},
         json={"predictions": [2.0, 5.0]},
+    ),
+    # --- transform: DRUM's multipart answer (X.format, X.transformed, ...)
+    *(
+        Case(
+            f"transform {what}",
+            "transform",
+            "POST",
+            "/transform/",
+            200,
+            body=body,
+            headers=headers,
+            parts={"X.format": b"csv", "X.transformed": SCALED},
+        )
+        for what, body, headers in (
+            ("csv", CSV, TEXT_CSV),
+            ("no content type", CSV, {}),
+            ("multipart X", *MULTIPART_CSV),
+        )
+    ),
+    Case(
+        "transform multipart X y",
+        "transform",
+        "POST",
+        "/transform/",
+        200,
+        body=MULTIPART_X_Y[0],
+        headers=MULTIPART_X_Y[1],
+        parts={
+            "X.format": b"csv",
+            "X.transformed": SCALED.replace(b"-1", b"2"),  # the hook saw y's 2 rows
+            "y.format": b"csv",
+            "y.transformed": b"target\r\n0\r\n1",
+        },
+    ),
+    Case(
+        "transform sparse",
+        "transform",
+        "POST",
+        "/transform/",
+        200,
+        body=MULTIPART_SPARSE_NAMED[0],
+        headers=MULTIPART_SPARSE_NAMED[1],
+        parts={
+            "X.format": b"sparse",
+            "X.transformed": [[0.0, 15.0], [40.0, 0.0]],
+            "X.colnames": b"p_x10\nq_x10",
+        },
+    ),
+    # DRUM 1.18.1 answers 500 (it looks for a first row); no rows in, no rows out.
+    Case(
+        "transform header only",
+        "transform",
+        "POST",
+        "/transform/",
+        200,
+        body=b"a,b\n",
+        headers=TEXT_CSV,
+        parts={"X.format": b"csv", "X.transformed": b"rows_with_y"},
+    ),
+    Case(
+        "422 transform no field X",
+        "transform",
+        "POST",
+        "/transform/",
+        422,
+        body=MULTIPART_WRONG_FIELD[0],
+        headers=MULTIPART_WRONG_FIELD[1],
+        message="X",
+    ),
+    Case(
+        "500 transform raised",
+        "transform",
+        "POST",
+        "/transform/",
+        500,
+        body=b"fail\n1\n",
+        headers=TEXT_CSV,
+        message="ValueError: transform failed on purpose",
+    ),
+    *(
+        Case(
+            f"422 transform model {path}",
+            "transform",
+            "POST",
+            path,
+            422,
+            body=CSV,
+            headers=TEXT_CSV,
+            json={
+                "message": "ERROR: This model has target type 'transform', "
+                "use the /transform/ endpoint."
+            },
+        )
+        for path in ("/predict/", "/predictions/", "/invocations")
+    ),
+    Case(
+        "422 transform model unstructured",
+        "transform",
+        "POST",
+        "/predictUnstructured/",
+        422,
+        body=CSV,
+        headers=TEXT_CSV,
+        message="use /transform/",
     ),
     # --- unstructured scoring
     *(
@@ -699,12 +819,31 @@ def check(case: Case, response: requests.Response) -> None:
         assert seen.content_type == case.content_type
     if case.json is not None:
         assert seen.body == case.json
+    if case.parts is not None:
+        assert seen.content_type.startswith("multipart/form-data; boundary=")
+        assert decode_parts(seen.content_type, response.content) == case.parts
     if case.status >= 400:
         assert seen.content_type == "application/json"
         text = response.json()["message"]
         # Our errors start with "ERROR: "; a model's CustomHTTPError is its message as raised.
         assert text.startswith("ERROR: ") or "X-Drum-User-Http-Error" in seen.headers
         assert case.message is None or case.message in text, text
+
+
+def decode_parts(content_type: str, body: bytes) -> dict[str, bytes | list[list[float]]]:
+    """A /transform/ answer's parts, name -> data, as our request parser reads them. Each
+    is DRUM's kind: a ``.format`` is a plain value, the rest files of their own name, of
+    type application/octet-stream. A sparse X.transformed is given as its dense values."""
+    files = parse_multipart(body, ContentType.parse(content_type))
+    decoded: dict[str, bytes | list[list[float]]] = {}
+    for name, part in files.items():
+        kind = (part.filename, part.content_type.mimetype)
+        assert kind == ((None, "") if name.endswith(".format") else (name, OCTET_STREAM)), name
+        decoded[name] = part.data
+    if decoded.get("X.format") == b"sparse":
+        sparse: Any = read_sparse(files["X.transformed"].data, None).sparse  # stubs: loose
+        decoded["X.transformed"] = sparse.to_dense().to_numpy().tolist()
+    return decoded
 
 
 def decode_events(body: bytes) -> list[Any]:

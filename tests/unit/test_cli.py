@@ -80,11 +80,6 @@ MULTICLASS = str(MODELS_DIR / "multiclass")
             id="unknown-target-type",
         ),
         pytest.param(
-            server_args("transform"),
-            "argument --target-type: invalid choice: 'transform'",
-            id="transform-target-type",
-        ),
-        pytest.param(
             server_args("binary", BINARY),
             "a binary model needs --positive-class-label and --negative-class-label",
             id="binary-without-labels",
@@ -327,6 +322,14 @@ def test_build_settings_defaults() -> None:
     assert settings.labels is None
 
 
+@pytest.mark.parametrize("environ", [{}, {TARGET_TYPE_ENV: "Transform"}])
+def test_build_settings_takes_the_transform_target_type(environ: dict[str, str]) -> None:
+    argv = server_args("TRANSFORM", str(MODELS_DIR / "transform"))
+    if environ:
+        argv = [arg for arg in argv if arg not in ("--target-type", "TRANSFORM")]
+    assert build(argv, environ).target_type is TargetType.TRANSFORM
+
+
 def test_build_settings_resolves_a_relative_code_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -506,11 +509,6 @@ def test_show_stacktrace_is_accepted() -> None:
             {TARGET_TYPE_ENV: "nope"},
             f"{TARGET_TYPE_ENV}: invalid choice: 'nope' (choose from 'regression', 'binary'",
             id="target-type",
-        ),
-        pytest.param(
-            {TARGET_TYPE_ENV: "transform"},
-            f"{TARGET_TYPE_ENV}: invalid choice: 'transform'",
-            id="transform",
         ),
         pytest.param({ADDRESS_ENV: "x"}, f"{ADDRESS_ENV} must be HOST:PORT, got 'x'", id="address"),
         pytest.param(
