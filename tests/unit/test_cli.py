@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from drum_testing import cli, servers
+from drum_testing import arguments, cli, servers
 from drum_testing.settings import (
     ADDRESS_ENV,
     CLASS_LABELS_ENV,
@@ -361,7 +361,7 @@ def subprocess_env() -> dict[str, str]:
     env = dict(os.environ)
     for name in (SERVER_TYPE_ENV, URL_PREFIX_ENV, MAX_BODY_BYTES_ENV):
         env.pop(name, None)
-    for option in cli.ENV_OPTIONS:
+    for option in arguments.ENV_OPTIONS:
         env.pop(option.variable, None)
     return env
 
