@@ -123,16 +123,33 @@ class Predictions:
     """The class labels in the order of ``values``' columns; None unless classification."""
     texts: tuple[str, ...] | None = None
     """Text generation: one string a row (``values`` is then empty)."""
+    model_dtype: np.dtype[Any] | None = None
+    """The numeric dtype the model's own predictions had (float32, int64, bool, ...), None
+    for float64 or unknown. DRUM's server sends float64; ``drum score`` writes the model's
+    numbers in their own dtype (``3``, not ``3.0``), and :meth:`in_model_dtype` gives them."""
 
     @classmethod
-    def regression(cls, values: np.ndarray[Any, Any]) -> Predictions:
-        return cls(np.asarray(values, dtype=np.float64).ravel())
+    def regression(
+        cls, values: np.ndarray[Any, Any], model_dtype: np.dtype[Any] | None = None
+    ) -> Predictions:
+        return cls(np.asarray(values, dtype=np.float64).ravel(), model_dtype=model_dtype)
 
     @classmethod
     def classification(
-        cls, probabilities: np.ndarray[Any, Any], labels: Sequence[str]
+        cls,
+        probabilities: np.ndarray[Any, Any],
+        labels: Sequence[str],
+        model_dtype: np.dtype[Any] | None = None,
     ) -> Predictions:
-        return cls(np.asarray(probabilities, dtype=np.float64), tuple(labels))
+        return cls(
+            np.asarray(probabilities, dtype=np.float64), tuple(labels), model_dtype=model_dtype
+        )
+
+    def in_model_dtype(self) -> np.ndarray[Any, Any]:
+        """``values`` in the model's own dtype (exact: float64 holds every such value)."""
+        if self.model_dtype is None:
+            return self.values
+        return self.values.astype(self.model_dtype)
 
     @classmethod
     def text(cls, texts: Sequence[str]) -> Predictions:
@@ -156,6 +173,16 @@ class Predictions:
         if self.labels is not None:
             return encode_records(self.values, self.labels)
         return encode_floats(self.values)
+
+
+def _numeric_dtype(*dtypes: Any) -> np.dtype[Any] | None:
+    """The dtype numpy gives a frame of these columns (DRUM's ``.values``), if it is a
+    numeric one other than float64; None otherwise (pandas' own dtypes included)."""
+    try:
+        common = np.result_type(*dtypes)
+    except TypeError:
+        return None
+    return common if common.kind in "biuf" and common != np.float64 else None
 
 
 def check_predictions(
@@ -190,7 +217,7 @@ def check_predictions(
             raise ModelOutputError(f"score returned non-numeric probabilities: {exc}") from None
         if not np.allclose(values.sum(axis=1), 1.0, atol=1e-3):
             raise ModelOutputError("score returned probabilities whose rows do not sum to 1")
-        return Predictions.classification(values, columns)
+        return Predictions.classification(values, columns, _numeric_dtype(*predictions.dtypes))
     if PREDICTIONS_COLUMN in predictions.columns:
         column = predictions[PREDICTIONS_COLUMN]
     elif predictions.shape[1] == 1:
@@ -203,6 +230,8 @@ def check_predictions(
     if target is TargetType.TEXT_GENERATION:
         return Predictions.text([str(item) for item in column.tolist()])
     try:
-        return Predictions.regression(column.to_numpy(dtype=np.float64))
+        return Predictions.regression(
+            column.to_numpy(dtype=np.float64), _numeric_dtype(column.dtype)
+        )
     except (TypeError, ValueError) as exc:
         raise ModelOutputError(f"score returned non-numeric predictions: {exc}") from None

@@ -1,15 +1,20 @@
-"""The command line: ``drum-testing server`` (also ``python -m drum_testing server``).
+"""The command line: ``drum-testing server`` and ``drum-testing score`` (also
+``python -m drum_testing ...``).
 
 Arguments and environment become one frozen :class:`~drum_testing.settings.Settings`; a
-bad argument is one line on stderr and exit status 2, a model that fails to load is its
-traceback and exit status 1. Every option DataRobot gives DRUM as an environment variable
-may come from that variable instead (:mod:`drum_testing.env_args`).
+bad argument is one line on stderr and exit status 2, a model that fails to load (or, in
+``score``, to score) is its traceback and exit status 1. Every option DataRobot gives DRUM
+as an environment variable may come from that variable instead
+(:mod:`drum_testing.env_args`). ``score`` scores one file as DRUM's ``drum score`` does
+(:mod:`drum_testing.batch`), with no server.
 
 ::
 
     python -m drum_testing server --code-dir model/ --target-type regression \\
         --address 127.0.0.1:8080
     TARGET_TYPE=regression CODE_DIR=model/ ADDRESS=127.0.0.1:8080 drum-testing server
+    drum-testing score --code-dir model/ --target-type regression --input data.csv \\
+        --output predictions.csv
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import os
 import sys
 import traceback
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from .arguments import (
     USAGE_ERROR,
@@ -80,11 +86,34 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument(
         "--lifeline-fd", type=_fd, help="stop when this pipe closes (used by DrumServerRun)"
     )
+    score = commands.add_parser(
+        "score", help="score a file with a model folder, as DRUM's drum score (no server)"
+    )
+    add_model_arguments(score)
+    score.add_argument("--input", type=Path, required=True, help="the data to score")
+    score.add_argument(
+        "--output",
+        type=Path,
+        help="where to write the predictions (CSV; an unstructured model's answer as it is); "
+        "without it they are printed, as DRUM prints them",
+    )
+    score.add_argument(
+        "--sparse-column-file",
+        type=Path,
+        help="a .mtx input's column names, one a line",
+    )
+    score.add_argument(
+        "--content-type",
+        help="unstructured models: the input's content type (default text/plain; charset=utf-8)",
+    )
+    score.add_argument(
+        "--query", help="unstructured models: query parameters for the hook, as a=1&b=2"
+    )
     return parser
 
 
-def _fail(message: str, status: int = USAGE_ERROR) -> int:
-    print(f"{PROG} server: error: {message}", file=sys.stderr, flush=True)
+def _fail(message: str, status: int = USAGE_ERROR, command: str = "server") -> int:
+    print(f"{PROG} {command}: error: {message}", file=sys.stderr, flush=True)
     return status
 
 
@@ -94,7 +123,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     try:
         settings = build_settings(args, os.environ if environ is None else environ)
     except SettingsError as exc:
-        return _fail(str(exc))
+        return _fail(str(exc), command=args.command)
+    if args.command == "score":
+        return score(settings, args)
     from .code_dir import check_code_dir
     from .servers import install_hint, missing_modules
 
@@ -124,6 +155,14 @@ def _export_runtime_params(variables: Mapping[str, str]) -> None:
     os.environ.update(variables)
 
 
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.logging_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
 def serve(settings: Settings) -> int:
     """Listen, load the model, and serve with the chosen server type until stopped."""
     from .lifeline import watch_lifeline
@@ -131,11 +170,7 @@ def serve(settings: Settings) -> int:
     from .servers import LOADS_IN_WORKERS
     from .servers import serve as serve_with
 
-    logging.basicConfig(
-        level=settings.logging_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    _configure_logging(settings)
     # werkzeug raises its own logger to INFO when it is unset: one line per request.
     logging.getLogger("werkzeug").setLevel(settings.logging_level)
     try:
@@ -155,3 +190,57 @@ def serve(settings: Settings) -> int:
             traceback.print_exc()
             return _fail(f"the model in {settings.code_dir} failed to load: {exc!r}", LOAD_ERROR)
     return serve_with(settings, core, sock)
+
+
+def score(settings: Settings, args: argparse.Namespace) -> int:
+    """Score ``--input`` and write (or print) the result; the exit status.
+
+    A mistake of the user's (a folder without a model, an input that cannot be read or
+    parsed, an ``--output`` in no folder) is one line and exit status 2, before the model
+    loads where it can be found out before; a model that fails to load or to score is its
+    traceback and exit status 1.
+    """
+    from . import batch
+    from .answers import ModelOutputError
+    from .code_dir import check_code_dir
+
+    def fail(message: str, status: int = USAGE_ERROR) -> int:
+        return _fail(message, status, command="score")
+
+    output: Path | None = args.output
+    if output is not None and not output.parent.is_dir():
+        return fail(f"cannot write --output {output}: {output.parent} is not a folder")
+    try:
+        check_code_dir(settings.code_dir)
+        data = batch.read_file(args.input)
+        options = batch.ScoreOptions.for_file(
+            args.input, args.sparse_column_file, args.content_type, args.query
+        )
+    except (ModelLoadError, batch.InputError) as exc:
+        return fail(str(exc))
+    _export_runtime_params(settings.runtime_params)
+    _configure_logging(settings)
+    from .model import Model  # pandas and the rest: only once the arguments are good
+
+    try:
+        model = Model.load(settings)
+    except Exception as exc:
+        traceback.print_exc()
+        return fail(f"the model in {settings.code_dir} failed to load: {exc!r}", LOAD_ERROR)
+    try:
+        result = batch.score_input(model, data, options)
+    except batch.InputError as exc:
+        return fail(f"{args.input}: {exc}")
+    except ModelOutputError as exc:
+        return fail(f"the model's answer for {args.input} cannot be written: {exc}", LOAD_ERROR)
+    except Exception as exc:
+        traceback.print_exc()
+        return fail(f"the model failed to score {args.input}: {exc!r}", LOAD_ERROR)
+    if output is None:
+        print(batch.stdout_text(result, settings.target_type), flush=True)
+        return 0
+    try:
+        output.write_bytes(result)
+    except OSError as exc:
+        return fail(f"cannot write --output {output}: {exc.strerror or exc}")
+    return 0
