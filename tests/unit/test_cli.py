@@ -272,7 +272,7 @@ def test_valid_arguments_reach_serve_with_their_settings(
 
 
 def build(argv: Sequence[str], environ: dict[str, str] | None = None) -> Settings:
-    return cli.build_settings(cli.build_parser().parse_args(list(argv)), environ or {})
+    return arguments.build_settings(cli.build_parser().parse_args(list(argv)), environ or {})
 
 
 def test_build_settings_binary_with_environment(tmp_path: Path) -> None:
