@@ -131,11 +131,15 @@ def test_check_predictions_refuses(frame: Any, target: TargetType, message: str)
     ("frame", "target", "dtype"),
     [
         (pd.DataFrame({"Predictions": [1]}), TargetType.REGRESSION, np.dtype("int64")),
-        (pd.DataFrame({"Predictions": np.float32([0.5])}), TargetType.REGRESSION, np.float32),
+        (
+            pd.DataFrame({"Predictions": np.array([0.5], dtype=np.float32)}),
+            TargetType.REGRESSION,
+            np.float32,
+        ),
         (pd.DataFrame({"Predictions": [0.5]}), TargetType.REGRESSION, None),
         (pd.DataFrame({"Predictions": pd.array([0.5], "Float64")}), TargetType.REGRESSION, None),
         (pd.DataFrame({"a": [1], "b": [0]}), TargetType.BINARY, np.dtype("int64")),
-        (pd.DataFrame({"a": [1], "b": np.float32([0])}), TargetType.BINARY, None),
+        (pd.DataFrame({"a": [1], "b": np.array([0.0], dtype=np.float32)}), TargetType.BINARY, None),
     ],
 )
 def test_check_predictions_keeps_the_models_numeric_dtype(
