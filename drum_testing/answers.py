@@ -126,16 +126,33 @@ class Predictions:
     database, agentic workflow): the column itself (``values`` is then empty)."""
     extra: pd.DataFrame | None = None
     """Columns ``score`` returned beyond the predictions: DRUM's ``extraModelOutput``."""
+    model_dtype: np.dtype[Any] | None = None
+    """The numeric dtype the model's own predictions had (float32, int64, bool, ...), None
+    for float64 or unknown. DRUM's server sends float64; ``drum score`` writes the model's
+    numbers in their own dtype (``3``, not ``3.0``), and :meth:`in_model_dtype` gives them."""
 
     @classmethod
-    def regression(cls, values: np.ndarray[Any, Any]) -> Predictions:
-        return cls(np.asarray(values, dtype=np.float64).ravel())
+    def regression(
+        cls, values: np.ndarray[Any, Any], model_dtype: np.dtype[Any] | None = None
+    ) -> Predictions:
+        return cls(np.asarray(values, dtype=np.float64).ravel(), model_dtype=model_dtype)
 
     @classmethod
     def classification(
-        cls, probabilities: np.ndarray[Any, Any], labels: Sequence[str]
+        cls,
+        probabilities: np.ndarray[Any, Any],
+        labels: Sequence[str],
+        model_dtype: np.dtype[Any] | None = None,
     ) -> Predictions:
-        return cls(np.asarray(probabilities, dtype=np.float64), tuple(labels))
+        return cls(
+            np.asarray(probabilities, dtype=np.float64), tuple(labels), model_dtype=model_dtype
+        )
+
+    def in_model_dtype(self) -> np.ndarray[Any, Any]:
+        """``values`` in the model's own dtype (exact: float64 holds every such value)."""
+        if self.model_dtype is None:
+            return self.values
+        return self.values.astype(self.model_dtype)
 
     @classmethod
     def as_returned(cls, column: Sequence[Any] | pd.Series) -> Predictions:
@@ -166,6 +183,16 @@ class Predictions:
         if self.labels is not None:
             return encode_records(self.values, self.labels)
         return encode_floats(self.values)
+
+
+def _numeric_dtype(*dtypes: Any) -> np.dtype[Any] | None:
+    """The dtype numpy gives a frame of these columns (DRUM's ``.values``), if it is a
+    numeric one other than float64; None otherwise (pandas' own dtypes included)."""
+    try:
+        common = np.result_type(*dtypes)
+    except TypeError:
+        return None
+    return common if common.kind in "biuf" and common != np.float64 else None
 
 
 def check_predictions(
@@ -199,7 +226,9 @@ def check_predictions(
     if not target.is_numeric:
         return Predictions.as_returned(column)
     try:
-        return Predictions.regression(column.to_numpy(dtype=np.float64))
+        return Predictions.regression(
+            column.to_numpy(dtype=np.float64), _numeric_dtype(column.dtype)
+        )
     except (TypeError, ValueError) as exc:
         raise ModelOutputError(f"score returned non-numeric predictions: {exc}") from None
 
@@ -221,7 +250,7 @@ def _check_probabilities(
     # Multilabel: each label is its own yes/no, so a row need not sum to 1.
     if target is not TargetType.MULTILABEL and not np.allclose(values.sum(axis=1), 1.0, atol=1e-3):
         raise ModelOutputError("score returned probabilities whose rows do not sum to 1")
-    return Predictions.classification(values, columns)
+    return Predictions.classification(values, columns, _numeric_dtype(*predictions.dtypes))
 
 
 def split_extra_output(

@@ -79,6 +79,23 @@ class ContentType:
         )
 
 
+def unstructured_input(
+    body: bytes | bytearray, content_type: ContentType
+) -> tuple[str | bytes, str, str]:
+    """What ``score_unstructured`` gets for ``body``: the data, its mimetype and charset.
+
+    Text (and a body without a content type) is decoded with its charset, utf-8 unless
+    declared; anything else stays bytes::
+
+        >>> unstructured_input(b"hi", ContentType.parse(None))
+        ('hi', 'text/plain', 'utf-8')
+    """
+    mimetype = content_type.mimetype or "text/plain"
+    charset = content_type.charset or "utf-8"
+    is_text = content_type.is_text or not content_type.mimetype
+    return (decode_text(body, charset) if is_text else bytes(body)), mimetype, charset
+
+
 @functools.lru_cache(maxsize=256)
 def _parse_content_type(value: str) -> ContentType:
     # Clients send the same few content types again and again; the MIME parser is not free.

@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .answers import ModelOutputError
-from .csv_input import decode_text, read_csv
+from .csv_input import read_csv
 from .errors import RequestError
 from .messages import JSON, Request, Response, json_response
 from .model import Model
 from .multipart import FormFile, parse_multipart
-from .payloads import CSV_MIMETYPES, MULTIPART, dumps, read_form_file
+from .payloads import CSV_MIMETYPES, MULTIPART, dumps, read_form_file, unstructured_input
 from .settings import TargetType
 from .transform_answer import transform_answer
 from .version import VERSION
@@ -268,11 +268,7 @@ class Handlers:
 
     def predict_unstructured(self, request: Request) -> Response:
         self._require_target(request, structured=False)
-        content_type = request.content_type
-        mimetype = content_type.mimetype or "text/plain"
-        charset = content_type.charset or "utf-8"
-        is_text = content_type.is_text or not content_type.mimetype
-        data: str | bytes = decode_text(request.body, charset) if is_text else bytes(request.body)
+        data, mimetype, charset = unstructured_input(request.body, request.content_type)
         with self._core.stats.timing():
             result = self._model.score_unstructured(
                 data,

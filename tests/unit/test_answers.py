@@ -224,3 +224,31 @@ def test_extra_model_output_is_pandas_split_json() -> None:
             "data": [["big", 1], [None, 2]],
         },
     }
+
+
+@pytest.mark.parametrize(
+    ("frame", "target", "dtype"),
+    [
+        (pd.DataFrame({"Predictions": [1]}), TargetType.REGRESSION, np.dtype("int64")),
+        (
+            pd.DataFrame({"Predictions": np.array([0.5], dtype=np.float32)}),
+            TargetType.REGRESSION,
+            np.float32,
+        ),
+        (pd.DataFrame({"Predictions": [0.5]}), TargetType.REGRESSION, None),
+        (pd.DataFrame({"Predictions": pd.array([0.5], "Float64")}), TargetType.REGRESSION, None),
+        (pd.DataFrame({"a": [1], "b": [0]}), TargetType.BINARY, np.dtype("int64")),
+        (pd.DataFrame({"a": [1], "b": np.array([0.0], dtype=np.float32)}), TargetType.BINARY, None),
+    ],
+)
+def test_check_predictions_keeps_the_models_numeric_dtype(
+    frame: pd.DataFrame, target: TargetType, dtype: Any
+) -> None:
+    labels = ("a", "b") if target is TargetType.BINARY else None
+    predictions = check_predictions(frame, expected_rows=1, target=target, labels=labels)
+    assert predictions.model_dtype == dtype
+    assert predictions.values.dtype == np.float64  # what the server sends is unchanged
+    expected = frame.to_numpy(dtype=object)
+    if labels is None:
+        expected = expected[:, 0]
+    assert predictions.in_model_dtype().tolist() == expected.tolist()
