@@ -3,9 +3,9 @@
 Each case scores one input with one model twice, with DRUM's ``drum score`` and with
 ``python -m drum_testing score``, each a process of its own, and compares what they wrote
 to ``--output`` (or printed, without it) and their exit status. DRUM is the one at
-``$DRUM_BIN``, else ``/tmp/drumvenv/bin/drum``, else a ``drum`` on PATH; without one the
-tests skip. The fixture models import ``drum_testing``, so DRUM's process gets this checkout
-on its PYTHONPATH.
+``$DRUM_BIN``, else the ``drum`` beside this Python (``nox -s conformance`` installs it),
+else a ``drum`` on PATH; without one the tests skip. The fixture models import
+``drum_testing``, so DRUM's process gets this checkout on its PYTHONPATH.
 """
 
 from __future__ import annotations
@@ -24,12 +24,14 @@ import pytest
 from drum_testing.settings import ARGUMENT_VARIABLES, TARGET_NAME_ENV
 from tests.conftest import MODELS
 from tests.functional.contract import MODELS as CONTRACT_MODELS
+from tests.functional.contract import TARGET_NAME, folder
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _find_drum() -> str | None:
-    for candidate in (os.environ.get("DRUM_BIN"), "/tmp/drumvenv/bin/drum"):
+    beside = str(Path(sys.executable).with_name("drum"))
+    for candidate in (os.environ.get("DRUM_BIN"), beside):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     return shutil.which("drum")
@@ -90,6 +92,9 @@ CASES = [
     ScoreCase("binary-stdout", "binary", CSV, to_stdout=True),
     ScoreCase("multiclass", "multiclass", CSV),
     ScoreCase("anomaly-with-nan", "anomaly", CSV),
+    ScoreCase("extra-model-output", "extra_output", CSV),
+    ScoreCase("multilabel", "multilabel", CSV),
+    ScoreCase("agenticworkflow-extra-output", "agenticworkflow", b"tokens\n5\n7\n"),
     ScoreCase("one-column-blank-lines", "column_a", b"a\n1\n\n3\n"),
     ScoreCase("read-input-data-hook", "json_input", b'[{"x": 1}, {"x": 2.5}]', ".json"),
     ScoreCase(
@@ -135,9 +140,9 @@ def _model(case: ScoreCase, tmp_path: Path) -> tuple[Path, list[str]]:
     options = ["--target-type", target]
     if target == "binary" and labels is not None:
         options += ["--negative-class-label", labels[0], "--positive-class-label", labels[1]]
-    elif target == "multiclass" and labels is not None:
+    elif labels is not None:
         options += ["--class-labels", *labels]
-    return MODELS / case.model, options
+    return MODELS / folder(case.model), options
 
 
 def _environment() -> dict[str, str]:
@@ -147,7 +152,7 @@ def _environment() -> dict[str, str]:
         for name, value in os.environ.items()
         if name not in ARGUMENT_VARIABLES and not name.startswith("MLOPS_")
     }
-    env.pop(TARGET_NAME_ENV, None)
+    env[TARGET_NAME_ENV] = TARGET_NAME  # as the battery's servers get it
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
 
