@@ -13,7 +13,8 @@ fixtures, and the session-wide ``drum_shared_server`` (:mod:`drum_testing.testin
 
 from __future__ import annotations
 
+from .drum_options import resolve_server_type
 from .ports import listening_socket
-from .run import DrumServerRun, ServerStartError, resolve_server_type
+from .run import DrumServerRun, ServerStartError
 
 __all__ = ["DrumServerRun", "ServerStartError", "listening_socket", "resolve_server_type"]

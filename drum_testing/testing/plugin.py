@@ -29,7 +29,8 @@ from typing import Any, Protocol
 
 import pytest
 
-from .run import LOG_TAIL_LINES, DrumServerRun, resolve_server_type
+from .drum_options import resolve_server_type
+from .run import LOG_TAIL_LINES, DrumServerRun
 
 _RUNS = pytest.StashKey[list[DrumServerRun]]()
 LOGS_DIR = "drum-server-logs"
