@@ -15,6 +15,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -46,7 +47,7 @@ from drum_testing.testing.process import (
     stop_process_group,
     wait_for,
 )
-from tests.unit.test_run import ping, running
+from tests.unit.test_run import STANDIN, ping, running
 
 FAKE_DRUM = f"""# drum-test-helper: a fake `drum server`
 import errno, http.server, json, os, signal, sys, time
@@ -402,3 +403,45 @@ def test_the_group_is_stopped_when_the_test_process_is_killed(
         stop_process_group(parent, grace=1)
         if pgid is not None and group_exists(pgid):  # only if the test failed
             os.killpg(pgid, signal.SIGKILL)
+
+
+PLUGIN_TESTS = """
+import sys
+import pytest
+from drum_testing.testing import DrumServerRun, drum_runtime, plugin
+
+class FakeRun(DrumServerRun):
+    def _spawn_command(self, command):
+        if self.runtime == "drum":
+            return [sys.executable, {fake!r}, *command[1:]]
+        return [sys.executable, {standin!r}, *command[4:]]  # after "-m drum_testing server"
+
+@pytest.fixture(autouse=True)
+def fake(monkeypatch):
+    monkeypatch.setattr(drum_runtime, "find_drum", lambda: "drum")
+    monkeypatch.setattr(plugin, "DrumServerRun", FakeRun)
+
+def test_the_option_is_the_default(drum_server, drum_shared_server, drum_runtime):
+    assert drum_runtime == "drum"
+    run = drum_server("regression", None, ".")
+    assert run.runtime == "drum"
+    assert run.get_command()[:2] == ["drum", "server"]
+    assert drum_shared_server("regression", None, ".").runtime == "drum"
+
+def test_a_test_can_ask_for_ours(drum_server):
+    run = drum_server("regression", None, ".", runtime="drum_testing")
+    assert run.get_command()[1:4] == ["-m", "drum_testing", "server"]
+"""
+
+
+def test_the_plugins_drum_runtime_option(fake_drum: Path, tmp_path: Path) -> None:
+    standin = tmp_path / "standin.py"
+    standin.write_text(STANDIN)
+    tests = tmp_path / "test_runtime_option.py"
+    tests.write_text(PLUGIN_TESTS.format(fake=str(fake_drum), standin=str(standin)))
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-W", "error"]
+    command += ["--drum-runtime=drum", str(tests)]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=60)
+    out = done.stdout.decode()
+    assert done.returncode == 0, out
+    assert "2 passed" in out, out
