@@ -174,7 +174,7 @@ class DrumServerRun:
         self._requested_port = port
         self._log = RunLog(log_dir, keep=keep_logs)
         self._lifeline: Lifeline | None = None
-        self._fds: tuple[int, ...] | None = None  # (listen, lifeline) as the server got them
+        self._fds: tuple[int, ...] | None = None  # passed: (listen, lifeline); drum: (lifeline,)
         self._port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._command: list[str] = []  # what was run, for error messages
