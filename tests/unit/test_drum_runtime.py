@@ -174,13 +174,14 @@ def bound_port() -> socket.socket:
 def test_server_type_reaches_drum_as_its_runtime_parameter_json(
     make_run: Factory, server_type: str, payload: str
 ) -> None:
+    before = dict(os.environ)
     run = make_run(server_type)
     assert run.runtime == "drum"
     assert run.server_type in {"flask", "gunicorn"}  # the canonical name, as with ours
     with run:
         param = json.loads(run.get_env()[SERVER_TYPE_ENV])
         assert param == {"type": "string", "payload": payload}
-    assert os.environ.get(SERVER_TYPE_ENV) != run.get_env()[SERVER_TYPE_ENV]
+    assert dict(os.environ) == before  # the JSON went to DRUM's environment only
 
 
 def test_fastapi_is_refused_as_drum_has_no_such_type(fake_drum: Path) -> None:
