@@ -68,7 +68,9 @@ COLLISIONS = (
 )
 
 
-def guarded_command(command: Sequence[str], lifeline_fd: int, grace: float) -> list[str]:
+def guarded_command(
+    command: Sequence[str], lifeline_fd: int, grace: float, remove: str | None = None
+) -> list[str]:
     """``command`` run under :mod:`~drum_testing.testing.drum_guard`, watching ``lifeline_fd``.
 
     ::
@@ -77,7 +79,8 @@ def guarded_command(command: Sequence[str], lifeline_fd: int, grace: float) -> l
         ['--grace', '5', '--', 'drum', 'server']
     """
     guard = [sys.executable, "-m", GUARD_MODULE, "--lifeline-fd", str(lifeline_fd)]
-    return [*guard, "--grace", f"{grace:g}", "--", *command]
+    guard += ["--grace", f"{grace:g}", *(["--remove", remove] if remove else [])]
+    return [*guard, "--", *command]
 
 
 class DrumNotFoundError(FileNotFoundError):
@@ -245,15 +248,20 @@ class RealDrum:
         """``env`` with the server type as DRUM reads it, and gunicorn's private control dir."""
         child = dict(env)
         child[SERVER_TYPE_ENV] = self.server_type_param
-        if self.server_type == "gunicorn":
-            if self._control_dir is None:
-                self._control_dir = tempfile.mkdtemp(prefix="drum-ctl-")
+        if self._control_dir is not None:
             child[CONTROL_DIR_ENV] = self._control_dir
         return child
 
     def restart(self, log_path: Path) -> None:
-        """A new attempt, on a new port, is about to write to the log: search only its part."""
+        """A new attempt is about to write to the log (search only its part) and, with
+        gunicorn, to open a control socket (in a directory of this run's)."""
         self._log_start = self._log_seen = log_path.stat().st_size
+        if self.server_type == "gunicorn" and self._control_dir is None:
+            self._control_dir = tempfile.mkdtemp(prefix="drum-ctl-")
+
+    def guarded(self, command: Sequence[str], lifeline_fd: int, grace: float) -> list[str]:
+        """``command`` under the watchdog, which also removes the control dir if it must."""
+        return guarded_command(command, lifeline_fd, grace, self._control_dir)
 
     def check_log(self, log_path: Path, port: int) -> None:
         """Raise :class:`PortTaken` if this attempt logged that ``port`` is in use."""

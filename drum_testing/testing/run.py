@@ -50,7 +50,6 @@ from .drum_runtime import (
     PortTaken,
     RealDrum,
     check_runtime,
-    guarded_command,
     pick_port,
 )
 from .logs import RunLog
@@ -328,7 +327,7 @@ class DrumServerRun:
             launch = self._command
             if self._drum is not None:
                 self._drum.restart(self.log_path)
-                launch = guarded_command(launch, self._lifeline.read_fd, self.stop_timeout)
+                launch = self._drum.guarded(launch, self._lifeline.read_fd, self.stop_timeout)
             _LIVE.add(self)
             env, fds = self.get_env(), self._fds
             self._process = start_process_group(

@@ -254,7 +254,15 @@ def test_a_listener_is_ours_only_if_our_process_group_has_it() -> None:
 
 
 @pytest.mark.parametrize(
-    "argv", [[], ["--lifeline-fd", "3", "--", "x"], ["--grace", "1", "--lifeline-fd", "3", "--"]]
+    "argv",
+    [
+        [],
+        ["--lifeline-fd", "3", "--", "x"],  # no grace
+        ["--grace", "1", "--lifeline-fd", "3", "--"],  # no command
+        ["--grace", "1", "--lifeline-fd", "3", "--what", "x", "--", "c"],
+        ["--grace", "1", "--grace", "2", "--lifeline-fd", "3", "--", "c"],
+        ["--lifeline-fd", "--grace", "1", "--", "c"],
+    ],
 )
 def test_the_guard_refuses_a_bad_command_line(argv: list[str]) -> None:
     with pytest.raises(SystemExit, match="usage"):
@@ -263,7 +271,9 @@ def test_the_guard_refuses_a_bad_command_line(argv: list[str]) -> None:
 
 def test_the_guard_parses_its_options_and_keeps_the_command_whole() -> None:
     argv = ["--lifeline-fd", "5", "--grace", "2.5", "--", "drum", "server", "--", "x"]
-    assert drum_guard.parse(argv) == (5, 2.5, ["drum", "server", "--", "x"])
+    assert drum_guard.parse(argv) == (5, 2.5, None, ["drum", "server", "--", "x"])
+    argv = ["--remove", "/tmp/d", "--grace", "1", "--lifeline-fd", "5", "--", "drum"]
+    assert drum_guard.parse(argv) == (5, 1.0, "/tmp/d", ["drum"])
 
 
 # --- starting and stopping ---------------------------------------------------------------------
@@ -376,8 +386,8 @@ drum_runtime.find_drum = lambda: "drum"
 class Run(DrumServerRun):
     def _spawn_command(self, command):
         return [sys.executable, {fake!r}, *command[1:]]
-run = Run("regression", None, ".", runtime="drum", log_dir={logs!r}, stop_timeout=1,
-          env={{"FAKE_MODE": "stubborn"}}).start()
+run = Run("regression", None, ".", runtime="drum", server_type="gunicorn", log_dir={logs!r},
+          stop_timeout=1, env={{"FAKE_MODE": "stubborn"}}).start()
 print("started", run.process.pid, run.log_path, flush=True)
 signal.pause()
 """
@@ -399,7 +409,11 @@ def test_the_group_is_stopped_when_the_test_process_is_killed(
         # It ignores SIGTERM (so does its worker): the watchdog kills the group after 1 s.
         assert wait_for(lambda: not group_exists(pgid), 15), Path(log_path).read_text()
         assert not running(pgid)
-        assert "the test process is gone" in Path(log_path).read_text()
+        log = Path(log_path).read_text()
+        assert "the test process is gone" in log
+        control = Path(log.split("CONTROL ")[1].split()[0])
+        assert control.name.startswith("drum-ctl-")
+        assert not control.exists()  # the watchdog removed the run's gunicorn control dir
     finally:
         stop_process_group(parent, grace=1)
         if pgid is not None and group_exists(pgid):  # only if the test failed

@@ -194,7 +194,10 @@ def test_killing_the_test_process_stops_drum_and_its_workers(tmp_path: Path) -> 
         assert len(group_pids(pgid)) >= 3  # the master, a worker, the watchdog
         os.kill(parent.pid, signal.SIGKILL)  # no finally, no atexit: only the watchdog is left
         assert wait_for(lambda: not group_exists(pgid), 30), Path(log_path).read_text()
-        assert "the test process is gone" in Path(log_path).read_text()
+        log = Path(log_path).read_text()
+        assert "the test process is gone" in log
+        control = re.search(r"Control socket listening at (\S+)", log)
+        assert control is None or not Path(control.group(1)).parent.exists()
     finally:
         stop_process_group(parent, grace=1)
         if pgid is not None and group_exists(pgid):  # only if the test failed
