@@ -7,13 +7,16 @@
     with DrumServerRun("regression", None, "tests/fixtures/models/regression") as run:
         requests.get(run.url_server_address + "/ping/")
 
-With the package installed, pytest also gets the ``drum_server`` and ``drum_server_type``
-fixtures, and the session-wide ``drum_shared_server`` (:mod:`drum_testing.testing.plugin`).
+``runtime="drum"`` starts real DRUM (``drum server``) the same way
+(:mod:`drum_testing.testing.drum_runtime`). With the package installed, pytest also gets the
+``drum_server`` and ``drum_server_type`` fixtures, and the session-wide ``drum_shared_server``
+(:mod:`drum_testing.testing.plugin`).
 """
 
 from __future__ import annotations
 
+from .drum_options import resolve_server_type
 from .ports import listening_socket
-from .run import DrumServerRun, ServerStartError, resolve_server_type
+from .run import DrumServerRun, ServerStartError
 
 __all__ = ["DrumServerRun", "ServerStartError", "listening_socket", "resolve_server_type"]

@@ -61,6 +61,12 @@ class RunLog:
         self.path = Path(name)
         return self.path
 
+    def note(self, line: str) -> None:
+        """Add a line of ours to the log, when no server is writing to it (between attempts)."""
+        if self.path is not None:
+            with open(self.path, "a", encoding="utf-8") as file:
+                file.write(f"\n{line}\n")
+
     def fail(self, reason: str) -> None:
         """The run failed: keep the log. The first reason is the one reported."""
         if self.failure is None:

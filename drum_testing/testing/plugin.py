@@ -9,6 +9,13 @@
     def test_type(drum_server_type: str) -> None:
         assert drum_server_type in {"flask", "gunicorn", "fastapi"}
 
+``--drum-runtime=drum`` makes both factories start real DRUM (``drum server``) unless a test
+passes ``runtime=``; the ``drum_runtime`` fixture is the value in force. A test can also pass
+``runtime="drum"`` itself::
+
+    def test_like_drum(drum_server: DrumServerFactory, models_dir: Path) -> None:
+        run = drum_server("regression", None, models_dir / "regression", runtime="drum")
+
 Every server a test started is stopped at teardown, also when the test failed. A server that
 fails to start raises with the tail of its log; when a test fails while servers run, the path
 and the tail of each server's log are added to the failure report.
@@ -29,7 +36,9 @@ from typing import Any, Protocol
 
 import pytest
 
-from .run import LOG_TAIL_LINES, DrumServerRun, resolve_server_type
+from .drum_options import resolve_server_type
+from .drum_runtime import RUNTIMES
+from .run import LOG_TAIL_LINES, DrumServerRun
 
 _RUNS = pytest.StashKey[list[DrumServerRun]]()
 LOGS_DIR = "drum-server-logs"
@@ -50,6 +59,22 @@ class DrumServerFactory(Protocol):
     ) -> DrumServerRun: ...
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--drum-runtime",
+        choices=RUNTIMES,
+        default=RUNTIMES[0],
+        help="what the drum_server fixtures start: our server (drum_testing) or real DRUM (drum)",
+    )
+
+
+@pytest.fixture(scope="session")
+def drum_runtime(pytestconfig: pytest.Config) -> str:
+    """The runtime the factories start unless a test passes ``runtime=``: ``--drum-runtime``."""
+    value: str = pytestconfig.getoption("--drum-runtime")
+    return value
+
+
 @pytest.fixture
 def drum_server_type() -> str:
     """The server type tests run against: :data:`~drum_testing.settings.SERVER_TYPE_ENV`
@@ -58,7 +83,9 @@ def drum_server_type() -> str:
 
 
 @pytest.fixture
-def drum_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DrumServerFactory]:
+def drum_server(
+    request: pytest.FixtureRequest, tmp_path: Path, drum_runtime: str
+) -> Iterator[DrumServerFactory]:
     """A factory that starts a :class:`DrumServerRun` and stops it when the test ends.
 
     Logs go to ``tmp_path / "drum-server-logs"`` unless ``log_dir=`` is given.
@@ -75,6 +102,7 @@ def drum_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Drum
             __tracebackhide__ = True  # the error is the server's, not this fixture's
             # A run that fails to start stops itself and raises with its log tail.
             kwargs.setdefault("log_dir", tmp_path / LOGS_DIR)
+            kwargs.setdefault("runtime", drum_runtime)
             run = stack.enter_context(
                 DrumServerRun(target_type, labels, custom_model_dir, **kwargs)
             )
@@ -87,7 +115,7 @@ def drum_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Drum
 
 @pytest.fixture(scope="session")
 def drum_shared_server(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, drum_runtime: str
 ) -> Iterator[DrumServerFactory]:
     """Like ``drum_server``, but one server per distinct set of arguments for the session.
 
@@ -106,6 +134,7 @@ def drum_shared_server(
             **kwargs: Any,
         ) -> DrumServerRun:
             __tracebackhide__ = True
+            kwargs.setdefault("runtime", drum_runtime)
             key = repr((target_type, labels, os.fspath(custom_model_dir), sorted(kwargs.items())))
             if key not in started:
                 if "log_dir" not in kwargs:

@@ -66,11 +66,13 @@ def start_process_group(
     env: Mapping[str, str] | None = None,
     pass_fds: Iterable[int] = (),
     cwd: str | os.PathLike[str] | None = None,
+    append: bool = False,
 ) -> subprocess.Popen[bytes]:
     """Start ``command`` leading a new session, stdout and stderr both going to ``log_path``.
 
     Only ``pass_fds`` are inherited (``close_fds`` is on); stdin is ``/dev/null`` so a server
-    that reads it sees end of file instead of stealing the terminal.
+    that reads it sees end of file instead of stealing the terminal. With ``append`` the log
+    is added to instead of truncated (a second attempt after the first one's output).
 
     ::
 
@@ -78,7 +80,7 @@ def start_process_group(
     """
     # The child gets its own descriptor for the file; ours is closed at once, so nothing here
     # ever has to read from (or drain) the child's output.
-    with open(log_path, "wb") as log:
+    with open(log_path, "ab" if append else "wb") as log:
         return subprocess.Popen(
             list(command),
             stdin=subprocess.DEVNULL,
@@ -106,14 +108,16 @@ def group_exists(pgid: int) -> bool:
         return False
     except PermissionError:
         pass  # it exists, it just isn't ours to signal
-    return _has_running_member(pgid)
-
-
-def _has_running_member(pgid: int) -> bool:
     if not os.path.isdir("/proc"):
         return True  # no procfs (macOS): zombies count, so wait for init to reap them
+    return bool(running_members(pgid))
+
+
+def running_members(pgid: int) -> list[int]:
+    """The processes of group ``pgid`` that have not exited (zombies left out), from /proc."""
     with os.scandir("/proc") as entries:
         pids = [entry.name for entry in entries if entry.name.isdigit()]
+    members = []
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as file:
@@ -123,8 +127,8 @@ def _has_running_member(pgid: int) -> bool:
         # "pid (comm) state ppid pgrp ...", and comm may contain spaces and parentheses.
         state, _ppid, pgrp = stat[stat.rindex(")") + 2 :].split()[:3]
         if int(pgrp) == pgid and state not in ("Z", "X"):
-            return True
-    return False
+            members.append(int(pid))
+    return members
 
 
 def signal_group(pgid: int, sig: signal.Signals) -> bool:

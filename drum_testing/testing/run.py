@@ -19,6 +19,7 @@ import atexit
 import contextlib
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -28,24 +29,29 @@ from types import TracebackType
 from typing import TypeVar
 
 from drum_testing.settings import (
-    ADDRESS_ENV,
     ARGUMENT_VARIABLES,
-    CLASS_LABELS_ENV,
-    CODE_DIR_ENV,
-    MAX_WORKERS_ENV,
-    NEGATIVE_CLASS_LABEL_ENV,
-    POSITIVE_CLASS_LABEL_ENV,
     SERVER_TYPE_ENV,
     TARGET_NAME_ENV,
-    TARGET_TYPE_ENV,
     URL_PREFIX_ENV,
-    WITH_ERROR_SERVER_ENV,
-    TargetType,
-    parse_server_type,
     parse_url_prefix,
 )
 
-from .drum_options import check_drum_options, refuse_both
+from .drum_options import (
+    Option,
+    check_drum_options,
+    check_labels,
+    refuse_both,
+    resolve_server_type,
+    server_options,
+    target_type_value,
+)
+from .drum_runtime import (
+    PORT_ATTEMPTS,
+    PortTaken,
+    RealDrum,
+    check_runtime,
+    pick_port,
+)
 from .logs import RunLog
 from .ports import format_address, listening_socket
 from .process import Lifeline, describe_returncode, start_process_group, stop_process_group
@@ -73,17 +79,6 @@ class ServerStartError(RuntimeError):
         self.log_path = log_path
 
 
-def resolve_server_type(server_type: str | None = None) -> str:
-    """The canonical server type: ``server_type``, else :data:`SERVER_TYPE_ENV`, else flask.
-
-    Aliases and the runtime-parameter JSON form are resolved (``"uvicorn"`` -> ``"fastapi"``)::
-
-        >>> resolve_server_type('{"type": "string", "payload": "uvicorn"}')
-        'fastapi'
-    """
-    return parse_server_type(server_type or os.environ.get(SERVER_TYPE_ENV)).value
-
-
 class DrumServerRun:
     """A server process for one test: ``with`` starts it and waits for ``/ping/``, then stops it.
 
@@ -109,6 +104,11 @@ class DrumServerRun:
     the server only; this process's environment is never changed, and the variables that
     stand for server options (``TARGET_TYPE``, ``MAX_WORKERS``, ...) are not passed on from
     it, so a developer's shell cannot configure the server behind the test's back.
+
+    ``runtime="drum"`` starts real DRUM (``drum server``) instead, with the same guarantees
+    kept another way (:mod:`~drum_testing.testing.drum_runtime`): DRUM binds a port it is
+    told, proven to be its own before the run counts as ready, and a watchdog in its group
+    stops it if this process dies.
     """
 
     def __init__(
@@ -134,6 +134,7 @@ class DrumServerRun:
         keep_logs: bool = False,
         class_labels: Sequence[str] | None = None,
         code_dir: str | os.PathLike[str] | None = None,
+        runtime: str = "drum_testing",
         **drum_options: object,
     ) -> None:
         check_drum_options(drum_options)
@@ -142,14 +143,14 @@ class DrumServerRun:
         model_dir = custom_model_dir if custom_model_dir is not None else code_dir
         if model_dir is None:
             raise TypeError("DrumServerRun() needs the model folder: custom_model_dir=")
-        self.target_type = _target_type(target_type)
-        self.labels = _check_labels(
-            self.target_type, labels if labels is not None else class_labels
-        )
+        self.target_type = target_type_value(target_type)
+        self.labels = check_labels(self.target_type, labels if labels is not None else class_labels)
         self.code_dir = Path(model_dir)
         # As given (JSON form included) for the server; canonical for tests to compare with.
         self._server_type_value = server_type or os.environ.get(SERVER_TYPE_ENV) or "flask"
         self.server_type = resolve_server_type(self._server_type_value)
+        self.runtime = check_runtime(runtime)
+        self._drum = RealDrum(self.server_type) if runtime == "drum" else None
         if env is not None and SERVER_TYPE_ENV in env:
             raise ValueError(f"pass server_type=... instead of {SERVER_TYPE_ENV} in env")
         if isinstance(extra_args, str):
@@ -172,7 +173,7 @@ class DrumServerRun:
         self._requested_port = port
         self._log = RunLog(log_dir, keep=keep_logs)
         self._lifeline: Lifeline | None = None
-        self._fds: tuple[int, int] | None = None  # (listen, lifeline) as the server got them
+        self._fds: tuple[int, ...] | None = None  # passed: (listen, lifeline); drum: (lifeline,)
         self._port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._command: list[str] = []  # what was run, for error messages
@@ -184,31 +185,11 @@ class DrumServerRun:
         return self.labels
 
     # --- what the server gets ----------------------------------------------------------------
-    def _options(self) -> list[tuple[str, str | None, list[str]]]:
-        """``(flag, variable, values)`` of each server option this run sets.
-
-        A binary model's labels are DRUM's ``(negative, positive)``.
-        """
+    def _options(self) -> list[Option]:
         if self._port is None:
             raise RuntimeError("not started: the command names descriptors bound by start()")
-        options: list[tuple[str, str | None, list[str]]] = [
-            ("--code-dir", CODE_DIR_ENV, [os.path.abspath(self.code_dir)]),
-            ("--target-type", TARGET_TYPE_ENV, [self.target_type]),
-            ("--address", ADDRESS_ENV, [format_address(self.host, self._port)]),
-        ]
-        if self.labels is not None and self.target_type == TargetType.BINARY.value:
-            negative, positive = self.labels
-            options.append(("--positive-class-label", POSITIVE_CLASS_LABEL_ENV, [positive]))
-            options.append(("--negative-class-label", NEGATIVE_CLASS_LABEL_ENV, [negative]))
-        elif self.labels is not None:
-            options.append(("--class-labels", CLASS_LABELS_ENV, list(self.labels)))
-        if self.logging_level is not None:
-            options.append(("--logging-level", None, [self.logging_level]))
-        if self.max_workers is not None:
-            options.append(("--max-workers", MAX_WORKERS_ENV, [str(self.max_workers)]))
-        if self.with_error_server:
-            options.append(("--with-error-server", WITH_ERROR_SERVER_ENV, []))
-        return options
+        address = format_address(self.host, self._port)
+        return server_options(self, address)
 
     def get_command(self) -> list[str]:
         """The server command, once started: it names the descriptors the server inherits.
@@ -222,15 +203,20 @@ class DrumServerRun:
 
         With ``pass_args_as_env_vars`` the options that have a variable are in
         :meth:`get_env` instead, as DataRobot starts DRUM.
+        With ``runtime="drum"`` it is DRUM's: ``[".../drum", "server", "--code-dir", ...]``,
+        without the descriptors.
         """
         if self._fds is None:
             raise RuntimeError("not started: the command names descriptors bound by start()")
-        listen_fd, lifeline_fd = self._fds
-        command = [sys.executable, "-m", "drum_testing", "server"]
+        if self._drum is None:
+            command = [sys.executable, "-m", "drum_testing", "server"]
+        else:
+            command = self._drum.command()
         for flag, variable, values in self._options():
             if variable is None or not self.pass_args_as_env_vars:
                 command += [flag, *values]
-        command += ["--listen-fd", str(listen_fd), "--lifeline-fd", str(lifeline_fd)]
+        if self._drum is None:
+            command += ["--listen-fd", str(self._fds[0]), "--lifeline-fd", str(self._fds[1])]
         return command + self.extra_args
 
     def get_env(self) -> dict[str, str]:
@@ -247,11 +233,15 @@ class DrumServerRun:
         if self.target_name is not None:
             child[TARGET_NAME_ENV] = self.target_name
         child[SERVER_TYPE_ENV] = self._server_type_value
-        return child
+        return child if self._drum is None else self._drum.server_env(child)
 
     def _spawn_command(self, command: list[str]) -> list[str]:
         """What is actually run for ``command``; tests override this to run a stand-in."""
         return command
+
+    def _choose_port(self) -> int:
+        """The port real DRUM is told to bind; tests override this to force a collision."""
+        return pick_port(self.host, self._requested_port)
 
     # --- lifecycle ---------------------------------------------------------------------------
     def start(self: _Run) -> _Run:
@@ -260,8 +250,13 @@ class DrumServerRun:
             raise RuntimeError("a DrumServerRun starts once; make a new one")
         self._started = True
         try:
-            self._spawn()
-            self._wait_until_ready()
+            for attempt in range(1, PORT_ATTEMPTS + 1):
+                self._spawn(append=attempt > 1)
+                try:
+                    self._wait_until_ready()
+                    break
+                except PortTaken as taken:  # only with runtime="drum"
+                    self._retry_or_raise(taken, attempt)
         except BaseException:  # KeyboardInterrupt too: never leave the server behind
             self._log.fail("it did not start")
             self.stop()
@@ -275,19 +270,28 @@ class DrumServerRun:
         :mod:`~drum_testing.testing.logs`).
         """
         try:
+            if self._process is not None and (code := self._process.poll()) is not None:
+                self._log.fail(f"the server exited by itself ({describe_returncode(code)})")
+            self._stop_group()
+        finally:
+            if self._process is None or self._process.returncode is not None:
+                _LIVE.discard(self)
+            if self._drum is not None:
+                self._drum.cleanup()
+            code = self.returncode
+            clean = self._drum is not None and code in self._drum.clean_stop_codes
+            self._log.finish(0 if clean else code)
+        return self.returncode
+
+    def _stop_group(self) -> None:
+        try:
             if self._process is not None:
-                if (code := self._process.poll()) is not None:
-                    self._log.fail(f"the server exited by itself ({describe_returncode(code)})")
                 stop_process_group(self._process, grace=self.stop_timeout)
         finally:
             # After the group is gone, not before: EOF on the lifeline would make the server
             # send itself a second SIGTERM, which some servers treat as "quit now".
             if self._lifeline is not None:
                 self._lifeline.close()
-            if self._process is None or self._process.returncode is not None:
-                _LIVE.discard(self)
-            self._log.finish(self.returncode)
-        return self.returncode
 
     def __enter__(self: _Run) -> _Run:
         return self.start()
@@ -302,22 +306,48 @@ class DrumServerRun:
             self._log.fail(f"the with block raised {exc_type.__name__}")
         self.stop()
 
-    def _spawn(self) -> None:
-        sock = listening_socket(self.host, self._requested_port or 0)
-        # The server gets its own copy. Closing ours once it has it means that if it dies,
-        # clients are refused at once instead of hanging in a backlog nobody accepts from,
-        # and the port is free the moment the server is gone.
-        with sock:
-            self._port = sock.getsockname()[1]
+    def _spawn(self, append: bool = False) -> None:
+        """Start one attempt; ``append``: a later one, after the log tells why it is needed."""
+        with contextlib.ExitStack() as stack:
+            if self._drum is None:
+                # The server gets its own copy. Closing ours once it has it means that if it
+                # dies, clients are refused at once instead of hanging in a backlog nobody
+                # accepts from, and the port is free the moment the server is gone.
+                sock = stack.enter_context(listening_socket(self.host, self._requested_port or 0))
+                self._port = sock.getsockname()[1]
+                fds: tuple[int, ...] = (sock.fileno(),)
+            else:
+                self._port, fds = self._choose_port(), ()
             self._lifeline = Lifeline()
-            self._fds = (sock.fileno(), self._lifeline.read_fd)
-            self._log.create(f"{self.server_type}-{self.target_type}-{self._port}-")
+            self._fds = (*fds, self._lifeline.read_fd)
+            if not append:
+                kind = "" if self._drum is None else "drum-"
+                self._log.create(f"{kind}{self.server_type}-{self.target_type}-{self._port}-")
             self._command = self._spawn_command(self.get_command())
+            launch = self._command
+            if self._drum is not None:
+                self._drum.restart(self.log_path)
+                launch = self._drum.guarded(launch, self._lifeline.read_fd, self.stop_timeout)
             _LIVE.add(self)
+            env, fds = self.get_env(), self._fds
             self._process = start_process_group(
-                self._command, log_path=self.log_path, env=self.get_env(), pass_fds=self._fds
+                launch, log_path=self.log_path, env=env, pass_fds=fds, append=append
             )
         self._lifeline.close_read_end()
+
+    def _retry_or_raise(self, taken: PortTaken, attempt: int) -> None:
+        """Stop the attempt whose port was taken; let the next one start, or give up."""
+        self._stop_group()
+        if self._requested_port is None and attempt < PORT_ATTEMPTS:
+            self._log.note(f"drum_testing: {taken}; starting again on another port")
+            return
+        what = "the port asked for" if self._requested_port else f"a port in {attempt} attempts"
+        raise ServerStartError(
+            self._report(f"could not get {what} ({taken})"),
+            returncode=-signal.SIGKILL if self.returncode is None else self.returncode,
+            command=self._command,
+            log_path=self.log_path,
+        )
 
     def _wait_until_ready(self) -> None:
         process = self.process
@@ -326,6 +356,8 @@ class DrumServerRun:
         while True:
             code = process.poll()
             if code is not None:
+                if self._drum is not None:
+                    self._drum.check_log(self.log_path, self.port)  # PortTaken: not a failure
                 raise ServerStartError(
                     self._report(f"exited ({describe_returncode(code)}) before it was ready"),
                     returncode=code,
@@ -352,12 +384,18 @@ class DrumServerRun:
         )
 
     def _ping(self, timeout: float) -> tuple[bool, str]:
-        """One readiness request (:func:`~drum_testing.testing.readiness.probe_ping`)."""
+        """One readiness request (:func:`~drum_testing.testing.readiness.probe_ping`), made
+        with real DRUM once its process group is proven to have the port."""
+        if self._drum is not None:
+            why = self._drum.claim(self.process.pid, self.port, self.log_path)
+            if why is not None:
+                return False, why
         return probe_ping(self.host, self.port, self.url_prefix + "/ping/", timeout)
 
     def _report(self, what: str) -> str:
+        who = "the DRUM server" if self._drum is None else "real DRUM"
         return (
-            f"the DRUM server ({self.server_type}, {self.target_type}) {what}\n"
+            f"{who} ({self.server_type}, {self.target_type}) {what}\n"
             f"command: {shlex.join(self._command)}\n"
             f"log {self.log_path} (last {LOG_TAIL_LINES} lines):\n{self.log_tail()}"
         )
@@ -408,30 +446,6 @@ class DrumServerRun:
         where = self.url_server_address if self._port is not None else "not started"
         state = describe_returncode(self.returncode) if self._process else "no process"
         return f"<DrumServerRun {self.server_type} {self.target_type} {where} {state}>"
-
-
-def _target_type(value: str) -> str:
-    try:
-        return (value if isinstance(value, TargetType) else TargetType(value.lower())).value
-    except ValueError:
-        accepted = ", ".join(t.value for t in TargetType)
-        raise ValueError(f"unknown target type {value!r}; accepted: {accepted}") from None
-
-
-def _check_labels(target_type: str, labels: Sequence[str] | None) -> tuple[str, ...] | None:
-    if labels is None:
-        return None
-    if isinstance(labels, str):
-        raise TypeError("labels must be a sequence of labels, not one string")
-    labels = tuple(str(label) for label in labels)
-    target = TargetType(target_type)
-    if not target.is_classification:
-        raise ValueError(f"labels are for binary, multiclass and multilabel, not {target_type}")
-    if target_type == TargetType.BINARY.value and len(labels) != 2:
-        raise ValueError(f"binary labels are (negative, positive), as in DRUM; got {labels!r}")
-    if target.has_class_labels and len(labels) < 2:
-        raise ValueError(f"{target_type} needs at least two labels, got {labels!r}")
-    return labels
 
 
 _LIVE: set[DrumServerRun] = set()
