@@ -1,6 +1,8 @@
-"""The conformance session's summary: how many battery cases answer exactly as DRUM."""
+"""The conformance session's option and summary (how many cases answer exactly as DRUM)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -18,3 +20,18 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         f"types; {len(LEDGER.declared)} differ only as {entries} declared improvements say "
         "(tests/functional/improvements.yaml)"
     )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--record-differences",
+        type=Path,
+        metavar="FILE",
+        help="append undeclared differences from DRUM to FILE, as improvements.yaml entries",
+    )
+
+
+@pytest.fixture
+def record_to(pytestconfig: pytest.Config) -> Path | None:
+    value: Path | None = pytestconfig.getoption("--record-differences")
+    return value

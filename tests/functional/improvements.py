@@ -95,9 +95,14 @@ class Ledger:
                 self.used.add((n, case_id, server_type))
             if not hits:
                 left[name] = (drum, ours)
-        if differences:
-            self.declared.add(case_id)
         return left
+
+    def record(self, case_id: str, identical: bool, all_declared: bool) -> None:
+        """A case's outcome over every server type, for the summary."""
+        if identical:
+            self.identical.add(case_id)
+        elif all_declared:
+            self.declared.add(case_id)
 
     def stale(self) -> list[str]:
         """Entries (or their listed cases and types) that matched nothing in this run."""
