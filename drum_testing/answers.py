@@ -121,25 +121,46 @@ class Predictions:
     """float64: one value a row, or one column a label (classification)."""
     labels: tuple[str, ...] | None = None
     """The class labels in the order of ``values``' columns; None unless classification."""
-    texts: tuple[str, ...] | None = None
-    """Text generation: one string a row (``values`` is then empty)."""
+    items: pd.Series | None = None
+    """Single-column types DRUM sends as returned (text generation, geopoint, vector
+    database, agentic workflow): the column itself (``values`` is then empty)."""
+    extra: pd.DataFrame | None = None
+    """Columns ``score`` returned beyond the predictions: DRUM's ``extraModelOutput``."""
+    model_dtype: np.dtype[Any] | None = None
+    """The numeric dtype the model's own predictions had (float32, int64, bool, ...), None
+    for float64 or unknown. DRUM's server sends float64; ``drum score`` writes the model's
+    numbers in their own dtype (``3``, not ``3.0``), and :meth:`in_model_dtype` gives them."""
 
     @classmethod
-    def regression(cls, values: np.ndarray[Any, Any]) -> Predictions:
-        return cls(np.asarray(values, dtype=np.float64).ravel())
+    def regression(
+        cls, values: np.ndarray[Any, Any], model_dtype: np.dtype[Any] | None = None
+    ) -> Predictions:
+        return cls(np.asarray(values, dtype=np.float64).ravel(), model_dtype=model_dtype)
 
     @classmethod
     def classification(
-        cls, probabilities: np.ndarray[Any, Any], labels: Sequence[str]
+        cls,
+        probabilities: np.ndarray[Any, Any],
+        labels: Sequence[str],
+        model_dtype: np.dtype[Any] | None = None,
     ) -> Predictions:
-        return cls(np.asarray(probabilities, dtype=np.float64), tuple(labels))
+        return cls(
+            np.asarray(probabilities, dtype=np.float64), tuple(labels), model_dtype=model_dtype
+        )
+
+    def in_model_dtype(self) -> np.ndarray[Any, Any]:
+        """``values`` in the model's own dtype (exact: float64 holds every such value)."""
+        if self.model_dtype is None:
+            return self.values
+        return self.values.astype(self.model_dtype)
 
     @classmethod
-    def text(cls, texts: Sequence[str]) -> Predictions:
-        return cls(np.empty(0), texts=tuple(texts))
+    def as_returned(cls, column: Sequence[Any] | pd.Series) -> Predictions:
+        """A column sent as the model returned it (strings, numbers, nulls)."""
+        return cls(np.empty(0), items=pd.Series(column).reset_index(drop=True))
 
     def __len__(self) -> int:
-        return len(self.texts) if self.texts is not None else len(self.values)
+        return len(self.items) if self.items is not None else len(self.values)
 
     def tolist(self) -> list[Any]:
         """The answer as Python objects: floats (NaN as None), label dicts, or strings."""
@@ -147,15 +168,31 @@ class Predictions:
         return loaded
 
     def to_json(self) -> bytes:
-        """The ``/predict/`` answer body: ``{"predictions":[...]}``."""
-        return b'{"predictions":' + self._encode_list() + b"}"
+        """The ``/predict/`` answer body: ``{"predictions":[...]}``, and DRUM's
+        ``"extraModelOutput"`` (pandas' ``orient="split"``) when ``score`` returned more."""
+        body = b'{"predictions":' + self._encode_list()
+        if self.extra is not None:
+            body += b',"extraModelOutput":' + self.extra.to_json(orient="split").encode()
+        return body + b"}"
 
     def _encode_list(self) -> bytes:
-        if self.texts is not None:
-            return json.dumps(self.texts, separators=(",", ":")).encode()
+        if self.items is not None:
+            # DRUM's own encoding of these columns (pandas), so strings and numbers in them
+            # are written exactly as DRUM writes them.
+            return self.items.to_json(orient="records").encode()
         if self.labels is not None:
             return encode_records(self.values, self.labels)
         return encode_floats(self.values)
+
+
+def _numeric_dtype(*dtypes: Any) -> np.dtype[Any] | None:
+    """The dtype numpy gives a frame of these columns (DRUM's ``.values``), if it is a
+    numeric one other than float64; None otherwise (pandas' own dtypes included)."""
+    try:
+        common = np.result_type(*dtypes)
+    except TypeError:
+        return None
+    return common if common.kind in "biuf" and common != np.float64 else None
 
 
 def check_predictions(
@@ -167,7 +204,8 @@ def check_predictions(
 ) -> Predictions:
     """What ``score`` returned, checked; a mistake is :class:`ModelOutputError` (a 500).
 
-    ``labels`` are the class labels of a classification model, else None.
+    ``labels`` are the class labels of a classification model, else None. Columns beyond
+    the predictions are split off first by :func:`split_extra_output`, as DRUM does.
     """
     if not isinstance(predictions, pd.DataFrame):
         raise ModelOutputError(
@@ -178,31 +216,74 @@ def check_predictions(
             f"score returned {len(predictions)} rows for {expected_rows} input rows"
         )
     if target.is_classification:
-        labels = list(labels or ())
-        columns = [str(c) for c in predictions.columns]
-        if sorted(columns) != sorted(labels):
-            raise ModelOutputError(
-                f"score returned columns {columns}, expected the class labels {list(labels)}"
-            )
-        try:
-            values = predictions.to_numpy(dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ModelOutputError(f"score returned non-numeric probabilities: {exc}") from None
-        if not np.allclose(values.sum(axis=1), 1.0, atol=1e-3):
-            raise ModelOutputError("score returned probabilities whose rows do not sum to 1")
-        return Predictions.classification(values, columns)
-    if PREDICTIONS_COLUMN in predictions.columns:
-        column = predictions[PREDICTIONS_COLUMN]
-    elif predictions.shape[1] == 1:
-        column = predictions.iloc[:, 0]
-    else:
+        return _check_probabilities(predictions, target, list(labels or ()))
+    if predictions.shape[1] != 1:
         raise ModelOutputError(
             f"score returned columns {list(predictions.columns)}; "
             f"a {target.value} model returns one column {PREDICTIONS_COLUMN!r}"
         )
-    if target is TargetType.TEXT_GENERATION:
-        return Predictions.text([str(item) for item in column.tolist()])
+    column = predictions.iloc[:, 0]
+    if not target.is_numeric:
+        return Predictions.as_returned(column)
     try:
-        return Predictions.regression(column.to_numpy(dtype=np.float64))
+        return Predictions.regression(
+            column.to_numpy(dtype=np.float64), _numeric_dtype(column.dtype)
+        )
     except (TypeError, ValueError) as exc:
         raise ModelOutputError(f"score returned non-numeric predictions: {exc}") from None
+
+
+def _check_probabilities(
+    predictions: pd.DataFrame, target: TargetType, labels: list[str]
+) -> Predictions:
+    columns = [str(c) for c in predictions.columns]
+    if sorted(columns) != sorted(labels):
+        raise ModelOutputError(
+            f"score returned columns {columns}, expected the class labels {labels}"
+        )
+    try:
+        values = predictions.to_numpy(dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ModelOutputError(f"score returned non-numeric probabilities: {exc}") from None
+    if ((values < 0) | (values > 1)).any():
+        raise ModelOutputError("score returned probabilities below 0 or above 1")
+    # Multilabel: each label is its own yes/no, so a row need not sum to 1.
+    if target is not TargetType.MULTILABEL and not np.allclose(values.sum(axis=1), 1.0, atol=1e-3):
+        raise ModelOutputError("score returned probabilities whose rows do not sum to 1")
+    return Predictions.classification(values, columns, _numeric_dtype(*predictions.dtypes))
+
+
+def split_extra_output(
+    frame: Any, target: TargetType, labels: Sequence[str] | None, target_name: str | None
+) -> tuple[Any, pd.DataFrame | None]:
+    """``score``'s frame as ``(predictions, extra output)``, DRUM's rule.
+
+    A classification model's extra columns are those that are not class labels; another
+    model's prediction column is ``target_name`` (``TARGET_NAME``, for the types that read
+    it), else ``Predictions``, and every other column is extra::
+
+        >>> frame = pd.DataFrame({"Predictions": [1.0], "why": ["big"]})
+        >>> split_extra_output(frame, TargetType.REGRESSION, None, None)[1].columns.tolist()
+        ['why']
+
+    Anything but a frame, or a frame without the prediction columns, is returned as it is
+    (:func:`check_predictions` then says what is wrong with it).
+    """
+    if not isinstance(frame, pd.DataFrame):
+        return frame, None
+    columns = [str(c) for c in frame.columns]
+    if target.is_classification:
+        wanted = [label for label in labels or () if label in columns]
+        if len(columns) <= len(labels or ()) or len(wanted) != len(labels or ()):
+            return frame, None
+        kept = [c for c in frame.columns if str(c) in wanted]
+    else:
+        if frame.shape[1] <= 1:
+            return frame, None
+        name = target_name if target.needs_target_name and target_name else PREDICTIONS_COLUMN
+        if name not in columns and len(name) >= 2 and name[0] == name[-1] == '"':
+            name = name[1:-1]  # DRUM's rule for a quoted TARGET_NAME
+        if name not in columns:
+            return frame, None
+        kept = [c for c in frame.columns if str(c) == name]
+    return frame[kept], frame.drop(columns=kept)

@@ -147,8 +147,12 @@ class PredictionCore:
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         response.headers.append((VERSION_HEADER, VERSION))
         response.headers.extend((name, request_id) for name in REQUEST_ID_HEADERS)
-        if request.method == "HEAD" and not response.streamed:
-            response.body = b""
+        if isinstance(response.body, bytes):
+            # Set here, once, for every type: a HEAD answer carries the length its GET would
+            # have (RFC 9110 9.3.2, and what DRUM's werkzeug sends), with no body.
+            response.headers.append(("Content-Length", str(len(response.body))))
+            if request.method == "HEAD":
+                response.body = b""
         return response
 
     @staticmethod
@@ -171,7 +175,14 @@ class PredictionCore:
                     dumps({"message": f"Permanent Redirect: {location}"}),
                 )
             raise RequestError(404, f"ERROR: no route {request.method} {path}")
-        allowed = route.methods | ({"HEAD"} if "GET" in route.methods else set())
+        # OPTIONS is answered on every route, as Flask (so DRUM) answers it: the methods.
+        allowed = route.methods | {"OPTIONS"} | ({"HEAD"} if "GET" in route.methods else set())
+        if request.method == "OPTIONS":
+            headers = [
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Allow", ", ".join(sorted(allowed))),
+            ]
+            return Response(200, headers, b"")
         if request.method not in allowed:
             raise RequestError(
                 405,

@@ -16,13 +16,16 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import Message
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from .csv_input import decode_text
+from .csv_input import decode_text, read_csv
 from .errors import RequestError
+
+if TYPE_CHECKING:
+    from .multipart import FormFile
 
 CSV_MIMETYPES = frozenset({"text/csv", "text/plain", ""})
 """Raw structured bodies we parse as CSV; ``""`` is a request without a content type."""
@@ -76,6 +79,23 @@ class ContentType:
         )
 
 
+def unstructured_input(
+    body: bytes | bytearray, content_type: ContentType
+) -> tuple[str | bytes, str, str]:
+    """What ``score_unstructured`` gets for ``body``: the data, its mimetype and charset.
+
+    Text (and a body without a content type) is decoded with its charset, utf-8 unless
+    declared; anything else stays bytes::
+
+        >>> unstructured_input(b"hi", ContentType.parse(None))
+        ('hi', 'text/plain', 'utf-8')
+    """
+    mimetype = content_type.mimetype or "text/plain"
+    charset = content_type.charset or "utf-8"
+    is_text = content_type.is_text or not content_type.mimetype
+    return (decode_text(body, charset) if is_text else bytes(body)), mimetype, charset
+
+
 @functools.lru_cache(maxsize=256)
 def _parse_content_type(value: str) -> ContentType:
     # Clients send the same few content types again and again; the MIME parser is not free.
@@ -106,6 +126,15 @@ def read_sparse(data: bytes, column_names: bytes | None) -> pd.DataFrame:
     from_spmatrix: Any = pd.DataFrame.sparse.from_spmatrix  # type: ignore[attr-defined]
     frame: pd.DataFrame = from_spmatrix(matrix, columns=names)
     return frame
+
+
+def read_form_file(field: FormFile, names: FormFile | None, charset: str | None) -> pd.DataFrame:
+    """A structured form field as a frame: Matrix Market when its file name ends in
+    ``.mtx`` (with column names from ``names``), else CSV in the part's charset, or the
+    request's (``charset``)."""
+    if (field.filename or "").endswith(SPARSE_SUFFIX):
+        return read_sparse(field.data, names.data if names else None)
+    return read_csv(field.data, field.content_type.charset or charset)
 
 
 def json_default(value: Any) -> Any:

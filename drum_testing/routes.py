@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Generator, Iterable, Iterator, Mapping
+from collections.abc import Collection, Generator, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from .answers import ModelOutputError
-from .csv_input import decode_text, read_csv
+from .csv_input import read_csv
 from .errors import RequestError
 from .messages import JSON, Request, Response, json_response
 from .model import Model
-from .multipart import parse_multipart
-from .payloads import (
-    CSV_MIMETYPES,
-    MULTIPART,
-    SPARSE_SUFFIX,
-    dumps,
-    read_sparse,
-)
+from .multipart import FormFile, parse_multipart
+from .payloads import CSV_MIMETYPES, MULTIPART, dumps, read_form_file, unstructured_input
 from .settings import TargetType
+from .transform_answer import transform_answer
 from .version import VERSION
 
 if TYPE_CHECKING:
@@ -58,14 +53,31 @@ ROUTES: Mapping[str, tuple[tuple[str, ...], str, bool]] = {
 OK = {"message": "OK"}
 FORM_FIELDS = ("X", "X.colnames")
 """The multipart fields /predict/ reads: the data, and a sparse matrix's column names."""
+TRANSFORM_FIELDS = (*FORM_FIELDS, "y")
+"""/transform/ reads a target ``y`` too."""
 LANGUAGE = "python"
 
 
+_warned_of_dicts = False
+
+
 def to_jsonable(value: Any) -> Any:
-    """A chat answer or chunk as plain JSON data (dicts, or OpenAI-style objects)."""
+    """A chat answer or chunk as plain JSON data (dicts, or OpenAI-style objects).
+
+    A plain dict is served, with a warning in the log (once): DRUM 1.18.1 answers 500 to it,
+    and a model author should learn that before deploying, not after.
+    """
+    global _warned_of_dicts
     if isinstance(value, Mapping):
+        if not _warned_of_dicts:
+            _warned_of_dicts = True
+            logger.warning(
+                "chat returned a dict: served here, but DRUM 1.18.1 answers 500 to it; return "
+                "openai's ChatCompletion / ChatCompletionChunk objects to serve on DRUM too"
+            )
         return dict(value)
-    for method in ("model_dump", "to_dict"):
+    # OpenAI's objects: to_dict() leaves out fields never set, as DRUM sends them.
+    for method in ("to_dict", "model_dump"):
         if callable(getattr(value, method, None)):
             return getattr(value, method)()
     raise ModelOutputError(f"chat returned {type(value).__name__}, expected a dict or an object")
@@ -121,7 +133,10 @@ class Handlers:
                 )
             return
         if target.is_structured != structured:
-            right = "/predict/" if target.is_structured else "/predictUnstructured/"
+            right = {
+                TargetType.UNSTRUCTURED: "/predictUnstructured/",
+                TargetType.TRANSFORM: "/transform/",
+            }.get(target, "/predict/")
             raise RequestError(
                 422,
                 f"ERROR: {request.path} does not serve {target.value} models; use {right}",
@@ -138,7 +153,10 @@ class Handlers:
         return json_response(200, OK)
 
     def health(self, request: Request) -> Response:
-        return json_response(200, OK)
+        probe = self._model.readiness_probe
+        if probe is None:
+            return json_response(200, OK)
+        return probe_response(probe())
 
     def info(self, request: Request) -> Response:
         settings = self._settings
@@ -147,25 +165,26 @@ class Handlers:
             "drumServer": self._core.server_type,
             "drumVersion": VERSION,
             "language": LANGUAGE,
-            "modelMetadata": self._model.metadata,
-            "predictor": LANGUAGE,
+            # DRUM's: null without a model-metadata.yaml, and the artifact predictor's name
+            # only when one scores (a custom.py score hook is not a predictor).
+            "modelMetadata": self._model.metadata_or_none,
+            "predictor": self._model.predictor_name,
             "targetType": settings.target_type.value,
         }
         if settings.target_type is TargetType.BINARY:
             payload["positiveClassLabel"] = settings.positive_class_label
             payload["negativeClassLabel"] = settings.negative_class_label
-        elif settings.target_type is TargetType.MULTICLASS:
+        elif settings.target_type is TargetType.MULTICLASS:  # not multilabel: DRUM's rule
             payload["classLabels"] = list(settings.class_labels or ())
         return json_response(200, payload)
 
     def capabilities(self, request: Request) -> Response:
-        model = self._model
-        formats = {"csv": True, "mtx": True, "arrow": model.reads_own_input}
+        # DRUM's exact answer: the formats it reads, each with its version (none: null).
         return json_response(
             200,
             {
-                "supported_payload_formats": formats,
-                "supported_methods": {"chat": model.supports_chat},
+                "supported_payload_formats": {"csv": None, "mtx": None},
+                "supported_methods": {"chat": self._model.supports_chat},
             },
         )
 
@@ -174,29 +193,38 @@ class Handlers:
 
     # --- scoring ----------------------------------------------------------------------------
     def predict(self, request: Request) -> Response:
-        self._require_target(request, structured=True)
         if self._settings.target_type is TargetType.TRANSFORM:
-            raise RequestError(422, "ERROR: a transform model is served at /transform/")
+            # DRUM's words, before the body is read.
+            raise RequestError(
+                422, "ERROR: This model has target type 'transform', use the /transform/ endpoint."
+            )
+        self._require_target(request, structured=True)
         # A header-only CSV is a frame of zero rows, which DRUM scores: {"predictions": []}.
-        frame = self._structured_input(request)
+        frame = self._structured_input(request, self._form(request, FORM_FIELDS))
         with self._core.stats.timing():
             predictions = self._model.predict(frame)
         return Response(200, [("Content-Type", JSON)], predictions.to_json())
 
-    def _structured_input(self, request: Request) -> pd.DataFrame:
+    @staticmethod
+    def _form(request: Request, fields: Collection[str]) -> dict[str, FormFile] | None:
+        """The named parts of a multipart request; None for any other body."""
+        content_type = request.content_type
+        if content_type.mimetype != MULTIPART:
+            return None
+        return parse_multipart(request.body, content_type, only=fields)
+
+    def _structured_input(
+        self, request: Request, files: dict[str, FormFile] | None
+    ) -> pd.DataFrame:
         model = self._model
         content_type = request.content_type
-        if content_type.mimetype == MULTIPART:
-            files = parse_multipart(request.body, content_type, only=FORM_FIELDS)
+        if files is not None:
             field = files.get("X")
             if field is None or not field.data:
                 raise RequestError(422, "ERROR: no data: send the payload in a form field named X")
             if model.reads_own_input:
                 return model.read_input(field.data)
-            if (field.filename or "").endswith(SPARSE_SUFFIX):
-                names = files.get("X.colnames")
-                return read_sparse(field.data, names.data if names else None)
-            return read_csv(field.data, field.content_type.charset or content_type.charset)
+            return read_form_file(field, files.get("X.colnames"), content_type.charset)
         if not request.body:
             raise RequestError(422, "ERROR: no data: the request body is empty")
         if model.reads_own_input:
@@ -210,19 +238,37 @@ class Handlers:
         return read_csv(request.body, content_type.charset)
 
     def transform(self, request: Request) -> Response:
-        raise RequestError(
-            422,
-            f"ERROR: /transform/ serves transform models; this is a "
-            f"{self._settings.target_type.value} model",
-        )
+        """Transform ``X`` (raw body or form field) and answer DRUM's multipart fields.
+
+        A target sent in the form field ``y`` (CSV, or Matrix Market when its file name ends
+        in ``.mtx``) is read as DRUM reads it, handed to a hook that takes three arguments,
+        and sent back as ``y.transformed``. An empty ``y`` is no target, as in DRUM.
+        """
+        target_type = self._settings.target_type
+        if target_type is not TargetType.TRANSFORM:
+            right = (
+                "/predictUnstructured/" if target_type is TargetType.UNSTRUCTURED else "/predict/"
+            )
+            raise RequestError(
+                422,
+                f"ERROR: /transform/ serves transform models; this is a {target_type.value} "
+                f"model, use {right}",
+            )
+        files = self._form(request, TRANSFORM_FIELDS)
+        frame = self._structured_input(request, files)
+        field = files.get("y") if files is not None else None
+        target = None
+        if field is not None and field.data:
+            # Never through read_input_data: DRUM reads y with its own readers only.
+            target = read_form_file(field, None, request.content_type.charset)
+        with self._core.stats.timing():
+            features, target = self._model.transform(frame, target)
+        content_type, body = transform_answer(features, target)
+        return Response(200, [("Content-Type", content_type)], body)
 
     def predict_unstructured(self, request: Request) -> Response:
         self._require_target(request, structured=False)
-        content_type = request.content_type
-        mimetype = content_type.mimetype or "text/plain"
-        charset = content_type.charset or "utf-8"
-        is_text = content_type.is_text or not content_type.mimetype
-        data: str | bytes = decode_text(request.body, charset) if is_text else bytes(request.body)
+        data, mimetype, charset = unstructured_input(request.body, request.content_type)
         with self._core.stats.timing():
             result = self._model.score_unstructured(
                 data,
@@ -255,11 +301,26 @@ class Handlers:
         return json_response(200, to_jsonable(result))
 
     def models(self, request: Request) -> Response:
-        model = self._require_chat()
-        name = str(model.metadata.get("name") or "custom-model")
-        return json_response(
-            200, {"object": "list", "data": [{"id": name, "object": "model", "owned_by": "drum"}]}
+        """OpenAI's model list, as DRUM builds it: the model's ``get_supported_llm_models``
+        hook, else the ``LLM_ID`` runtime parameter, else an empty list."""
+        if self._settings.target_type is not TargetType.TEXT_GENERATION:
+            raise RequestError(
+                404, "ERROR: /models answers textgeneration models only (OpenAI's model list)"
+            )
+        return json_response(200, {"object": "list", "data": self._model.llm_models()})
+
+
+def probe_response(result: Any) -> Response:
+    """A ``readiness_probe`` answer, ``(payload, status)`` as DRUM's predictors return it,
+    or a bare payload (status 200)."""
+    status = 200
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], int):
+        result, status = result
+    if not isinstance(result, Mapping) or not 100 <= status <= 599:
+        raise ModelOutputError(
+            "readiness_probe returned something other than (dict, status) or a dict"
         )
+    return json_response(status, dict(result))
 
 
 def unstructured_response(result: Any) -> Response:

@@ -106,6 +106,10 @@ class TargetType(str, enum.Enum):
     UNSTRUCTURED = "unstructured"
     TRANSFORM = "transform"
     TEXT_GENERATION = "textgeneration"
+    GEO_POINT = "geopoint"
+    VECTOR_DATABASE = "vectordatabase"
+    AGENTIC_WORKFLOW = "agenticworkflow"
+    MULTILABEL = "multilabel"
 
     @property
     def is_structured(self) -> bool:
@@ -113,7 +117,28 @@ class TargetType(str, enum.Enum):
 
     @property
     def is_classification(self) -> bool:
-        return self in (TargetType.BINARY, TargetType.MULTICLASS)
+        """One probability column a class label (multilabel's rows need not sum to 1)."""
+        return self in (TargetType.BINARY, TargetType.MULTICLASS, TargetType.MULTILABEL)
+
+    @property
+    def has_class_labels(self) -> bool:
+        """Labels come from ``--class-labels`` (binary has its two labels instead)."""
+        return self in (TargetType.MULTICLASS, TargetType.MULTILABEL)
+
+    @property
+    def is_numeric(self) -> bool:
+        """Single-column answers DRUM casts to float; the other single-column types
+        (textgeneration, geopoint, vectordatabase, agenticworkflow) are sent as returned."""
+        return self in (TargetType.REGRESSION, TargetType.ANOMALY)
+
+    @property
+    def needs_target_name(self) -> bool:
+        """DRUM reads the prediction column's name from ``TARGET_NAME`` for these."""
+        return self in (
+            TargetType.TEXT_GENERATION,
+            TargetType.VECTOR_DATABASE,
+            TargetType.AGENTIC_WORKFLOW,
+        )
 
 
 def parse_server_type(raw: str | None) -> ServerType:
@@ -185,6 +210,9 @@ class Settings:
     written for DRUM need not be thread-safe); liveness routes answer whatever it is."""
     with_error_server: bool = False
     url_prefix: str = ""
+    target_name: str | None = None
+    """``TARGET_NAME``: the prediction column of a textgeneration, vectordatabase or
+    agenticworkflow model whose ``score`` returns more columns (the rest are extra output)."""
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     # --- tunables: each has a flag and a variable (drum_testing.tunables) -------------------
     threads: int = DEFAULT_THREADS
@@ -227,7 +255,7 @@ class Settings:
             if self.positive_class_label is None or self.negative_class_label is None:
                 return None
             return (self.positive_class_label, self.negative_class_label)
-        if self.target_type is TargetType.MULTICLASS:
+        if self.target_type.has_class_labels:
             return self.class_labels
         return None
 
@@ -237,4 +265,5 @@ def settings_from_env(environ: Mapping[str, str]) -> dict[str, object]:
     return {
         "server_type": parse_server_type(environ.get(SERVER_TYPE_ENV)),
         "url_prefix": parse_url_prefix(environ.get(URL_PREFIX_ENV)),
+        "target_name": environ.get(TARGET_NAME_ENV) or None,
     }

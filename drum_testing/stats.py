@@ -13,10 +13,13 @@ from typing import Any
 _MIB = 1024 * 1024
 
 
-def _meminfo() -> dict[str, int]:
-    """Machine memory in MiB from ``/proc/meminfo`` (empty where there is no procfs)."""
-    wanted = {"MemTotal": "total_mem", "MemAvailable": "avail_mem", "MemFree": "free_mem"}
-    found: dict[str, int] = {}
+def _meminfo() -> dict[str, int | None]:
+    """Machine memory in MiB from ``/proc/meminfo``, under DRUM's names (None where there is
+    no procfs). The container figures DRUM reads from cgroup v1 inside Docker are null, as
+    DRUM's are outside Docker."""
+    wanted = {"MemTotal": "total", "MemAvailable": "avail", "MemFree": "free"}
+    found: dict[str, int | None] = dict.fromkeys(wanted.values())
+    found.update(container_limit=None, container_max_used=None, container_used=None)
     try:
         with open("/proc/meminfo", encoding="ascii") as lines:
             for line in lines:

@@ -19,6 +19,7 @@ MODELS = Path(__file__).parent / "fixtures" / "models"
 BINARY_LABELS = ("no", "yes")
 """(negative, positive), as DrumServerRun takes them (DRUM's order)."""
 MULTICLASS_LABELS = ("red", "green", "blue")
+MULTILABEL_LABELS = ("cat", "dog", "fish")
 
 
 @pytest.fixture

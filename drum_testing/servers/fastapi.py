@@ -111,7 +111,6 @@ async def send_response(response: Response, send: Send, receive: Receive) -> Non
     """Send ``response``; a streamed body is closed when it ends or the client leaves."""
     headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
     if isinstance(response.body, bytes):
-        headers.append((b"content-length", str(len(response.body)).encode("latin-1")))
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
         await send({"type": "http.response.body", "body": response.body})
         return

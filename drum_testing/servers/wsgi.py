@@ -72,10 +72,7 @@ class CoreWSGI:
             )
             request = dataclasses.replace(request, body=body, body_fault=fault)
         response = self.core.handle(request)
-        headers = list(response.headers)
-        if isinstance(response.body, bytes):
-            headers.append(("Content-Length", str(len(response.body))))
-        start_response(status_line(response.status), headers)
+        start_response(status_line(response.status), list(response.headers))
         return _Body(response, self.flusher)
 
 

@@ -102,12 +102,13 @@ def check_labels(target_type: str, labels: Sequence[str] | None) -> tuple[str, .
     if isinstance(labels, str):
         raise TypeError("labels must be a sequence of labels, not one string")
     labels = tuple(str(label) for label in labels)
-    if target_type not in (TargetType.BINARY.value, TargetType.MULTICLASS.value):
-        raise ValueError(f"labels are for binary and multiclass, not {target_type}")
+    target = TargetType(target_type)
+    if not target.is_classification:
+        raise ValueError(f"labels are for binary, multiclass and multilabel, not {target_type}")
     if target_type == TargetType.BINARY.value and len(labels) != 2:
         raise ValueError(f"binary labels are (negative, positive), as in DRUM; got {labels!r}")
-    if target_type == TargetType.MULTICLASS.value and len(labels) < 2:
-        raise ValueError(f"multiclass needs at least two labels, got {labels!r}")
+    if target.has_class_labels and len(labels) < 2:
+        raise ValueError(f"{target_type} needs at least two labels, got {labels!r}")
     return labels
 
 

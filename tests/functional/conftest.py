@@ -14,6 +14,7 @@ from drum_testing.testing import DrumServerRun
 from drum_testing.testing.plugin import DrumServerFactory
 from tests.conftest import MODELS
 from tests.functional.contract import MODELS as CONTRACT_MODELS
+from tests.functional.contract import TARGET_NAME, folder
 
 ModelServer = Callable[[str], DrumServerRun]
 
@@ -24,6 +25,8 @@ def model_server(drum_shared_server: DrumServerFactory) -> ModelServer:
 
     def serve(name: str) -> DrumServerRun:
         target_type, labels = CONTRACT_MODELS[name]
-        return drum_shared_server(target_type, labels, MODELS / name)
+        return drum_shared_server(
+            target_type, labels, MODELS / folder(name), target_name=TARGET_NAME
+        )
 
     return serve

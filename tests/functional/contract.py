@@ -13,7 +13,10 @@ from typing import Any
 
 import requests
 
-from tests.conftest import BINARY_LABELS, MULTICLASS_LABELS
+from drum_testing.multipart import parse_multipart
+from drum_testing.payloads import ContentType, read_sparse
+from drum_testing.transform_answer import OCTET_STREAM
+from tests.conftest import BINARY_LABELS, MULTICLASS_LABELS, MULTILABEL_LABELS
 
 REQUEST_ID = "contract-battery-request"
 OUR_HEADERS = (
@@ -37,7 +40,28 @@ MODELS: Mapping[str, tuple[str, tuple[str, ...] | None]] = {
     "chat": ("textgeneration", None),
     "chat_only": ("textgeneration", None),
     "column_a": ("regression", None),
+    "extra_output": ("regression", None),
+    "multilabel": ("multilabel", MULTILABEL_LABELS),
+    "geopoint": ("geopoint", None),
+    "vectordatabase": ("vectordatabase", None),
+    "agenticworkflow": ("agenticworkflow", None),
+    "transform": ("transform", None),
 }
+FOLDERS: Mapping[str, str] = {
+    # a model served as several target types: its name in MODELS -> its fixture folder
+    "geopoint": "single_column",
+    "vectordatabase": "single_column",
+    "agenticworkflow": "single_column",
+}
+TARGET_NAME = "answer"
+"""``TARGET_NAME`` of every server the battery starts (DRUM requires one of text generation,
+vector database and agentic workflow models, and reads their prediction column from it)."""
+
+
+def folder(model: str) -> str:
+    """The fixture folder (under tests/fixtures/models) of a model of :data:`MODELS`."""
+    return FOLDERS.get(model, model)
+
 
 CSV = b"a,b\n1,2\n3,4\n"
 BOUNDARY = "contract-boundary"
@@ -62,6 +86,15 @@ MULTIPART_MTX = multipart(
     {"X": ("x.mtx", b"%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1.5\n2 2 4\n")}
 )
 MULTIPART_WRONG_FIELD = multipart({"Y": ("y.csv", CSV)})
+MULTIPART_X_Y = multipart({"X": ("x.csv", CSV), "y": ("y.csv", b"target\n0\n1\n")})
+MULTIPART_SPARSE_NAMED = multipart(
+    {
+        "X": ("x.mtx", b"%%MatrixMarket matrix coordinate real general\n2 2 2\n1 2 1.5\n2 1 4\n"),
+        "X.colnames": ("colnames", b"p\nq\n"),
+    }
+)
+SCALED = b"a_x10,b_x10,rows_with_y\r\n10,20,-1\r\n30,40,-1"
+"""The transform fixture's answer to CSV, as DRUM writes it: CRLF, no final line break."""
 TEXT_CSV = {"Content-Type": "text/csv"}
 
 
@@ -82,6 +115,9 @@ class Case:
     """A fragment the error message must contain (the message starts with ``ERROR: ``)."""
     content_type: str | None = None
     expect_headers: Mapping[str, str] = field(default_factory=dict)
+    parts: Mapping[str, bytes | list[list[float]]] | None = None
+    """The exact parts of a multipart answer (/transform/), when given: name -> data, or
+    the dense values of a Matrix Market part (its text is scipy's mmwrite's)."""
 
 
 OK = {"message": "OK"}
@@ -96,7 +132,7 @@ CASES: tuple[Case, ...] = (
         "/capabilities/",
         200,
         json={
-            "supported_payload_formats": {"csv": True, "mtx": True, "arrow": False},
+            "supported_payload_formats": {"csv": None, "mtx": None},
             "supported_methods": {"chat": False},
         },
     ),
@@ -107,9 +143,19 @@ CASES: tuple[Case, ...] = (
         "/capabilities/",
         200,
         json={
-            "supported_payload_formats": {"csv": True, "mtx": True, "arrow": False},
+            "supported_payload_formats": {"csv": None, "mtx": None},
             "supported_methods": {"chat": True},
         },
+    ),
+    # HEAD: no body, and the Content-Length its GET has ({"message":"OK"} is 16 bytes).
+    Case("head ping", "regression", "HEAD", "/ping/", 200, expect_headers={"Content-Length": "16"}),
+    Case(
+        "options predict",
+        "regression",
+        "OPTIONS",
+        "/predict/",
+        200,
+        expect_headers={"Allow": "OPTIONS, POST"},
     ),
     Case("stats", "regression", "GET", "/stats/", 200),
     Case("info", "binary", "GET", "/info/", 200),
@@ -220,6 +266,86 @@ CASES: tuple[Case, ...] = (
         json={"predictions": [0.01, 0.03]},
     ),
     Case(
+        "regression float digits",
+        "regression",
+        "POST",
+        "/predict/",
+        200,
+        body=b"a,b\n0.1,0.2\n1,0.3333333333333333\n",
+        headers=TEXT_CSV,
+        json={"predictions": [0.30000000000000004, 1.3333333333333333]},
+    ),
+    Case(
+        "extra model output",
+        "extra_output",
+        "POST",
+        "/predict/",
+        200,
+        body=CSV,
+        headers=TEXT_CSV,
+        json={
+            "predictions": [3.0, 7.0],
+            "extraModelOutput": {
+                "columns": ["reason", "columns"],
+                "index": [0, 1],
+                "data": [["row sum", 2], ["row sum", 2]],
+            },
+        },
+    ),
+    Case(
+        "multilabel",
+        "multilabel",
+        "POST",
+        "/predict/",
+        200,
+        body=CSV,
+        headers=TEXT_CSV,
+        json={"predictions": [{"cat": 0.9, "dog": 0.8, "fish": 0.1}] * 2},
+    ),
+    Case(
+        "multilabel extra output",
+        "multilabel",
+        "POST",
+        "/predict/",
+        200,
+        body=b"note\nhi\n",
+        headers=TEXT_CSV,
+        json={
+            "predictions": [{"cat": 0.9, "dog": 0.8, "fish": 0.1}],
+            "extraModelOutput": {"columns": ["note"], "index": [0], "data": [["hi"]]},
+        },
+    ),
+    Case("info multilabel", "multilabel", "GET", "/info/", 200),
+    *(
+        Case(
+            f"{model} as returned",
+            model,
+            "POST",
+            "/predict/",
+            200,
+            body=CSV,
+            headers=TEXT_CSV,
+            json={"predictions": ["row 0", "row 1"]},
+        )
+        for model in ("geopoint", "vectordatabase", "agenticworkflow")
+    ),
+    *(
+        Case(
+            f"{model} extra output",
+            model,
+            "POST",
+            "/predict/",
+            200,
+            body=b"tokens\n5\n",
+            headers=TEXT_CSV,
+            json={
+                "predictions": ["row 0"],
+                "extraModelOutput": {"columns": ["tokens"], "index": [0], "data": [[5]]},
+            },
+        )
+        for model in ("vectordatabase", "agenticworkflow")
+    ),
+    Case(
         "read_input_data",
         "json_input",
         "POST",
@@ -228,6 +354,110 @@ CASES: tuple[Case, ...] = (
         body=b'[{"x": 1}, {"x": 2.5}]',
         headers={"Content-Type": "application/json"},
         json={"predictions": [2.0, 5.0]},
+    ),
+    # --- transform: DRUM's multipart answer (X.format, X.transformed, ...)
+    *(
+        Case(
+            f"transform {what}",
+            "transform",
+            "POST",
+            "/transform/",
+            200,
+            body=body,
+            headers=headers,
+            parts={"X.format": b"csv", "X.transformed": SCALED},
+        )
+        for what, body, headers in (
+            ("csv", CSV, TEXT_CSV),
+            ("no content type", CSV, {}),
+            ("multipart X", *MULTIPART_CSV),
+        )
+    ),
+    Case(
+        "transform multipart X y",
+        "transform",
+        "POST",
+        "/transform/",
+        200,
+        body=MULTIPART_X_Y[0],
+        headers=MULTIPART_X_Y[1],
+        parts={
+            "X.format": b"csv",
+            "X.transformed": SCALED.replace(b"-1", b"2"),  # the hook saw y's 2 rows
+            "y.format": b"csv",
+            "y.transformed": b"target\r\n0\r\n1",
+        },
+    ),
+    Case(
+        "transform sparse",
+        "transform",
+        "POST",
+        "/transform/",
+        200,
+        body=MULTIPART_SPARSE_NAMED[0],
+        headers=MULTIPART_SPARSE_NAMED[1],
+        parts={
+            "X.format": b"sparse",
+            "X.transformed": [[0.0, 15.0], [40.0, 0.0]],
+            "X.colnames": b"p_x10\nq_x10",
+        },
+    ),
+    # DRUM 1.18.1 answers 500 (it looks for a first row); no rows in, no rows out.
+    Case(
+        "transform header only",
+        "transform",
+        "POST",
+        "/transform/",
+        200,
+        body=b"a,b\n",
+        headers=TEXT_CSV,
+        parts={"X.format": b"csv", "X.transformed": b"rows_with_y"},
+    ),
+    Case(
+        "422 transform no field X",
+        "transform",
+        "POST",
+        "/transform/",
+        422,
+        body=MULTIPART_WRONG_FIELD[0],
+        headers=MULTIPART_WRONG_FIELD[1],
+        message="X",
+    ),
+    Case(
+        "500 transform raised",
+        "transform",
+        "POST",
+        "/transform/",
+        500,
+        body=b"fail\n1\n",
+        headers=TEXT_CSV,
+        message="ValueError: transform failed on purpose",
+    ),
+    *(
+        Case(
+            f"422 transform model {path}",
+            "transform",
+            "POST",
+            path,
+            422,
+            body=CSV,
+            headers=TEXT_CSV,
+            json={
+                "message": "ERROR: This model has target type 'transform', "
+                "use the /transform/ endpoint."
+            },
+        )
+        for path in ("/predict/", "/predictions/", "/invocations")
+    ),
+    Case(
+        "422 transform model unstructured",
+        "transform",
+        "POST",
+        "/predictUnstructured/",
+        422,
+        body=CSV,
+        headers=TEXT_CSV,
+        message="use /transform/",
     ),
     # --- unstructured scoring
     *(
@@ -566,7 +796,7 @@ def send(base_url: str, case: Case) -> requests.Response:
 def observe(response: requests.Response) -> Observed:
     content_type = response.headers.get("Content-Type", "")
     body: Any = response.content
-    if content_type.startswith("application/json"):
+    if content_type.startswith("application/json") and response.content:  # HEAD: none
         body = response.json()
         if isinstance(body, dict) and "mem_info" in body:  # /stats/: figures vary, keys don't
             body = {key: sorted(value) for key, value in body.items() if isinstance(value, dict)}
@@ -582,17 +812,38 @@ def check(case: Case, response: requests.Response) -> None:
     assert seen.headers["X_Request_ID"] == REQUEST_ID
     assert "X-Drum-Version" in seen.headers
     for name, value in case.expect_headers.items():
-        assert seen.headers.get(name) == value, (name, seen.headers)
+        assert response.headers.get(name) == value, (name, response.headers)
+    if case.method == "HEAD":
+        assert response.content == b""
     if case.content_type is not None:
         assert seen.content_type == case.content_type
     if case.json is not None:
         assert seen.body == case.json
+    if case.parts is not None:
+        assert seen.content_type.startswith("multipart/form-data; boundary=")
+        assert decode_parts(seen.content_type, response.content) == case.parts
     if case.status >= 400:
         assert seen.content_type == "application/json"
         text = response.json()["message"]
         # Our errors start with "ERROR: "; a model's CustomHTTPError is its message as raised.
         assert text.startswith("ERROR: ") or "X-Drum-User-Http-Error" in seen.headers
         assert case.message is None or case.message in text, text
+
+
+def decode_parts(content_type: str, body: bytes) -> dict[str, bytes | list[list[float]]]:
+    """A /transform/ answer's parts, name -> data, as our request parser reads them. Each
+    is DRUM's kind: a ``.format`` is a plain value, the rest files of their own name, of
+    type application/octet-stream. A sparse X.transformed is given as its dense values."""
+    files = parse_multipart(body, ContentType.parse(content_type))
+    decoded: dict[str, bytes | list[list[float]]] = {}
+    for name, part in files.items():
+        kind = (part.filename, part.content_type.mimetype)
+        assert kind == ((None, "") if name.endswith(".format") else (name, OCTET_STREAM)), name
+        decoded[name] = part.data
+    if decoded.get("X.format") == b"sparse":
+        sparse: Any = read_sparse(files["X.transformed"].data, None).sparse  # stubs: loose
+        decoded["X.transformed"] = sparse.to_dense().to_numpy().tolist()
+    return decoded
 
 
 def decode_events(body: bytes) -> list[Any]:

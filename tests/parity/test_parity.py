@@ -19,8 +19,10 @@ from drum_testing.testing.plugin import DrumServerFactory
 from tests.conftest import MODELS
 from tests.functional.contract import (
     CASES,
+    TARGET_NAME,
     Case,
     Observed,
+    folder,
     observe,
     send,
 )
@@ -38,7 +40,13 @@ Observe = Callable[[str, Case], Observed]
 def observe_on(drum_shared_server: DrumServerFactory) -> Observe:
     def answer(server_type: str, case: Case) -> Observed:
         target_type, labels = CONTRACT_MODELS[case.model]
-        run = drum_shared_server(target_type, labels, MODELS / case.model, server_type=server_type)
+        run = drum_shared_server(
+            target_type,
+            labels,
+            MODELS / folder(case.model),
+            server_type=server_type,
+            target_name=TARGET_NAME,
+        )
         return observe(send(run.url_server_address, case))
 
     return answer

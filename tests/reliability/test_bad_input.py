@@ -54,7 +54,7 @@ bodies = st.one_of(
         multipart,
         st.lists(
             st.tuples(
-                st.sampled_from(["X", "x", "X.colnames", "", "Y"]),
+                st.sampled_from(["X", "x", "X.colnames", "", "Y", "y"]),
                 st.sampled_from([None, "data.csv", "data.mtx", ""]),
                 st.one_of(csv_like, st.binary(max_size=64)),
             ),
@@ -63,15 +63,16 @@ bodies = st.one_of(
         st.just("b"),
     ),
 )
-MODEL_NAMES = {"regression": "regression", "unstructured": "unstructured"}
+MODEL_NAMES = {"regression": "regression", "unstructured": "unstructured", "transform": "transform"}
+"""Fixture folder -> target type."""
+SERVERS = [(t, m) for t in ("flask", "gunicorn", "fastapi") for m in MODEL_NAMES]
 
 
-@pytest.fixture(
-    scope="module", params=[(t, m) for t in ("flask", "gunicorn", "fastapi") for m in MODEL_NAMES]
-)
+@pytest.fixture(scope="module", params=SERVERS, ids=[f"{t}-{m}" for t, m in SERVERS])
 def server(request: pytest.FixtureRequest) -> Iterator[DrumServerRun]:
     server_type, model = request.param
-    with DrumServerRun(model, None, MODELS / model, server_type=server_type) as run:
+    target = MODEL_NAMES[model]
+    with DrumServerRun(target, None, MODELS / model, server_type=server_type) as run:
         yield run
 
 

@@ -11,12 +11,12 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
-from drum_testing import cli, servers
+from drum_testing import arguments, cli, servers
 from drum_testing.settings import (
     ADDRESS_ENV,
     CLASS_LABELS_ENV,
@@ -78,11 +78,6 @@ MULTICLASS = str(MODELS_DIR / "multiclass")
             server_args("nope"),
             "argument --target-type: invalid choice: 'nope'",
             id="unknown-target-type",
-        ),
-        pytest.param(
-            server_args("transform"),
-            "argument --target-type: invalid choice: 'transform'",
-            id="transform-target-type",
         ),
         pytest.param(
             server_args("binary", BINARY),
@@ -272,7 +267,7 @@ def test_valid_arguments_reach_serve_with_their_settings(
 
 
 def build(argv: Sequence[str], environ: dict[str, str] | None = None) -> Settings:
-    return cli.build_settings(cli.build_parser().parse_args(list(argv)), environ or {})
+    return arguments.build_settings(cli.build_parser().parse_args(list(argv)), environ or {})
 
 
 def test_build_settings_binary_with_environment(tmp_path: Path) -> None:
@@ -327,6 +322,14 @@ def test_build_settings_defaults() -> None:
     assert settings.labels is None
 
 
+@pytest.mark.parametrize("environ", [{}, {TARGET_TYPE_ENV: "Transform"}])
+def test_build_settings_takes_the_transform_target_type(environ: dict[str, str]) -> None:
+    argv = server_args("TRANSFORM", str(MODELS_DIR / "transform"))
+    if environ:
+        argv = [arg for arg in argv if arg not in ("--target-type", "TRANSFORM")]
+    assert build(argv, environ).target_type is TargetType.TRANSFORM
+
+
 def test_build_settings_resolves_a_relative_code_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -361,7 +364,7 @@ def subprocess_env() -> dict[str, str]:
     env = dict(os.environ)
     for name in (SERVER_TYPE_ENV, URL_PREFIX_ENV, MAX_BODY_BYTES_ENV):
         env.pop(name, None)
-    for option in cli.ENV_OPTIONS:
+    for option in arguments.ENV_OPTIONS:
         env.pop(option.variable, None)
     return env
 
@@ -506,11 +509,6 @@ def test_show_stacktrace_is_accepted() -> None:
             {TARGET_TYPE_ENV: "nope"},
             f"{TARGET_TYPE_ENV}: invalid choice: 'nope' (choose from 'regression', 'binary'",
             id="target-type",
-        ),
-        pytest.param(
-            {TARGET_TYPE_ENV: "transform"},
-            f"{TARGET_TYPE_ENV}: invalid choice: 'transform'",
-            id="transform",
         ),
         pytest.param({ADDRESS_ENV: "x"}, f"{ADDRESS_ENV} must be HOST:PORT, got 'x'", id="address"),
         pytest.param(
@@ -658,3 +656,232 @@ def test_main_exports_the_runtime_params_before_serving(
     assert seen["MLOPS_RUNTIME_PARAM_THRESHOLD"] == '{"type": "numeric", "payload": 5}'
     assert seen["MLOPS_RUNTIME_PARAM_GREETING"] == '{"type": "string", "payload": "hello"}'
     assert len(seen) == 7
+
+
+# --- drum-testing score -----------------------------------------------------------------------
+
+SCORE_ERROR_PREFIX = "drum-testing score: error: "
+
+
+@pytest.fixture
+def restore_imports() -> Iterator[None]:
+    """Undo what loading a model in-process does: sys.path and the ``custom`` module."""
+    saved_path = list(sys.path)
+    saved_custom = sys.modules.get("custom")
+    yield
+    sys.path[:] = saved_path
+    if saved_custom is None:
+        sys.modules.pop("custom", None)
+    else:
+        sys.modules["custom"] = saved_custom
+
+
+def score_args(
+    input_file: Path | str, target: str = "regression", code_dir: str = REGRESSION
+) -> list[str]:
+    return ["score", "--code-dir", code_dir, "--target-type", target, "--input", str(input_file)]
+
+
+@pytest.fixture
+def csv_file(tmp_path: Path) -> Path:
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"a,b\n1,2\n3,4.5\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("argv", "problem"),
+    [
+        pytest.param(
+            ["score", "--code-dir", REGRESSION, "--target-type", "regression"],
+            "the following arguments are required: --input",
+            id="no-input",
+        ),
+        pytest.param(
+            ["score", "--input", "x.csv"],
+            "the following arguments are required: --code-dir, --target-type "
+            "(or the environment variables CODE_DIR, TARGET_TYPE)",
+            id="no-model",
+        ),
+        pytest.param(
+            score_args("x.csv", "binary", BINARY),
+            "a binary model needs --positive-class-label and --negative-class-label",
+            id="binary-without-labels",
+        ),
+        pytest.param(
+            score_args("/no/such/input.csv"),
+            "cannot read /no/such/input.csv: No such file",
+            id="missing-input",
+        ),
+        pytest.param(
+            [*score_args("x.csv"), "--output", "/no/such/folder/out.csv"],
+            "cannot write --output /no/such/folder/out.csv: /no/such/folder is not a folder",
+            id="output-in-no-folder",
+        ),
+    ],
+)
+def test_score_usage_errors_exit_2_with_one_line(
+    argv: list[str], problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, err, out = run_main(argv, {}, capsys)
+    assert status == 2
+    assert len(err) == 1, err
+    assert err[0].startswith(SCORE_ERROR_PREFIX)
+    assert problem in err[0]
+    assert out == ""
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        pytest.param(b"", "data.csv: no data: the CSV is empty", id="empty"),
+        pytest.param(b"a,b\n1,2\n1,2,3\n", "data.csv: the CSV cannot be parsed", id="not-csv"),
+        pytest.param(b"a\n\xff\n", "data.csv: the body is not valid utf-8", id="not-utf-8"),
+    ],
+)
+def test_score_input_that_does_not_parse_exits_2_with_one_line(
+    tmp_path: Path,
+    data: bytes,
+    problem: str,
+    capsys: pytest.CaptureFixture[str],
+    restore_imports: None,
+) -> None:
+    (tmp_path / "data.csv").write_bytes(data)
+    output = tmp_path / "out.csv"
+    argv = [*score_args(tmp_path / "data.csv"), "--output", str(output)]
+    status, err, out = run_main(argv, {}, capsys)
+    assert (status, len(err)) == (2, 1), err
+    assert err[0].startswith(SCORE_ERROR_PREFIX)
+    assert problem in err[0]
+    assert out == ""
+    assert not output.exists()
+
+
+def test_address_is_not_a_score_option(capsys: pytest.CaptureFixture[str]) -> None:
+    status, err, _ = run_main([*score_args("x.csv"), "--address", "127.0.0.1:1"], {}, capsys)
+    assert (status, len(err)) == (2, 1), err
+    assert err[0].startswith("drum-testing: error: unrecognized arguments: --address")
+
+
+def test_score_writes_output(
+    tmp_path: Path, csv_file: Path, capsys: pytest.CaptureFixture[str], restore_imports: None
+) -> None:
+    output = tmp_path / "out.csv"
+    status, err, out = run_main([*score_args(csv_file), "--output", str(output)], {}, capsys)
+    assert (status, err) == (0, [])
+    assert output.read_bytes() == b"Predictions\n3.0\n7.5\n"
+    assert out == "regression fixture scored 2 rows\n"  # the model's own print, nothing else
+
+
+def test_score_without_output_prints_as_drum_prints(
+    csv_file: Path, capsys: pytest.CaptureFixture[str], restore_imports: None
+) -> None:
+    argv = [
+        *score_args(csv_file, "binary", BINARY),
+        "--negative-class-label",
+        "no",
+        "--positive-class-label",
+        "yes",
+    ]
+    status, err, out = run_main(argv, {}, capsys)
+    assert (status, err) == (0, [])
+    assert out.splitlines() == ["    yes    no", "0  0.75  0.25", "1  0.75  0.25"]
+
+
+def test_score_takes_drums_variables_but_not_the_servers(
+    tmp_path: Path, csv_file: Path, capsys: pytest.CaptureFixture[str], restore_imports: None
+) -> None:
+    output = tmp_path / "out.csv"
+    # ADDRESS is a server option: score neither needs it nor reads it (a bad one is no error).
+    environ = {CODE_DIR_ENV: REGRESSION, TARGET_TYPE_ENV: "regression", ADDRESS_ENV: "bad"}
+    argv = ["score", "--input", str(csv_file), "--output", str(output)]
+    status, err, _ = run_main(argv, environ, capsys)
+    assert (status, err) == (0, [])
+    assert output.read_bytes() == b"Predictions\n3.0\n7.5\n"
+
+
+def test_score_hook_that_raises_exits_1_with_its_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], restore_imports: None
+) -> None:
+    (tmp_path / "data.csv").write_bytes(b"fail\n1\n")
+    output = tmp_path / "out.csv"
+    argv = [*score_args(tmp_path / "data.csv"), "--output", str(output)]
+    status, err, out = run_main(argv, {}, capsys)
+    assert (status, out) == (1, "")
+    assert "Traceback (most recent call last):" in err
+    assert "ValueError: model failed on purpose" in err
+    assert err[-1] == (
+        f"{SCORE_ERROR_PREFIX}the model failed to score {tmp_path / 'data.csv'}: "
+        "ValueError('model failed on purpose')"
+    )
+    assert not output.exists()
+
+
+def test_score_answer_that_cannot_be_written_exits_1_with_one_line(
+    tmp_path: Path, csv_file: Path, capsys: pytest.CaptureFixture[str], restore_imports: None
+) -> None:
+    code_dir = tmp_path / "model"
+    code_dir.mkdir()
+    (code_dir / "custom.py").write_text("def score(data, model, **kwargs):\n    return [1]\n")
+    status, err, _ = run_main(score_args(csv_file, code_dir=str(code_dir)), {}, capsys)
+    assert (status, len(err)) == (1, 1), err
+    assert err[0].startswith(f"{SCORE_ERROR_PREFIX}the model's answer for {csv_file}")
+    assert "expected a pandas DataFrame" in err[0]
+
+
+def test_score_unstructured_output_is_the_answer_itself(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], restore_imports: None
+) -> None:
+    (tmp_path / "in.txt").write_bytes(b"hello\r\nworld")
+    unstructured = str(MODELS_DIR / "unstructured")
+    argv = [*score_args(tmp_path / "in.txt", "unstructured", unstructured), "--query", "mode=upper"]
+    status, err, out = run_main([*argv, "--output", str(tmp_path / "out")], {}, capsys)
+    assert (status, err, out) == (0, [], "")
+    assert (tmp_path / "out").read_bytes() == b"HELLO\r\nWORLD"
+    status, err, out = run_main(argv, {}, capsys)
+    assert (status, err, out) == (0, [], "HELLO\nWORLD\n")  # as DRUM prints it
+
+
+def run_score(argv: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "drum_testing", *argv]
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=subprocess_env(),
+        cwd=cwd,
+        check=False,
+    )
+
+
+def test_python_m_drum_testing_score(tmp_path: Path, csv_file: Path) -> None:
+    result = run_score([*score_args(csv_file.name), "--output", "out.csv"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out.csv").read_bytes() == b"Predictions\n3.0\n7.5\n"
+
+
+def test_score_model_that_fails_to_load_exits_1_with_its_traceback(
+    tmp_path: Path, csv_file: Path
+) -> None:
+    code_dir = str(MODELS_DIR / "import_error")
+    result = run_score(score_args(csv_file.name, code_dir=code_dir), tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert "RuntimeError: this fixture model fails on import" in result.stderr
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith(f"{SCORE_ERROR_PREFIX}the model in {code_dir} failed to load")
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("command", ["server", "score"])
+def test_both_subcommands_take_the_model_options(command: str) -> None:
+    parser = cli.build_parser()
+    argv = [command, "--code-dir", "m", "--target-type", "MULTICLASS", "--class-labels-file", "f"]
+    argv += ["--logging-level", "DEBUG", "--runtime-params-file", "p.yaml", "--show-stacktrace"]
+    args = parser.parse_args([*argv, "--input", "x"] if command == "score" else argv)
+    assert (args.target_type, args.class_labels_file, args.logging_level) == (
+        "multiclass",
+        Path("f"),
+        "debug",
+    )
+    assert (args.runtime_params_file, args.show_stacktrace) == (Path("p.yaml"), True)

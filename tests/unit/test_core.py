@@ -83,14 +83,26 @@ def test_info_carries_metadata_and_class_labels(make_client: ClientFactory) -> N
     assert multi["classLabels"] == list(MULTICLASS_LABELS)
 
 
-def test_capabilities(make_client: ClientFactory) -> None:
+def test_capabilities_are_drums_exact_answer(make_client: ClientFactory) -> None:
+    formats = {"csv": None, "mtx": None}
     plain = make_client().get("/capabilities/").get_json()
-    assert plain == {
-        "supported_payload_formats": {"csv": True, "mtx": True, "arrow": False},
-        "supported_methods": {"chat": False},
-    }
+    assert plain == {"supported_payload_formats": formats, "supported_methods": {"chat": False}}
     chat = make_client("chat", "textgeneration").get("/capabilities/").get_json()
-    assert chat["supported_methods"] == {"chat": True}
+    assert chat == {"supported_payload_formats": formats, "supported_methods": {"chat": True}}
+
+
+def test_info_is_null_where_drums_is(make_client: ClientFactory) -> None:
+    # binary has no model-metadata.yaml, and a score hook (no artifact predictor).
+    info = make_client("binary", "binary").get("/info/").get_json()
+    assert (info["modelMetadata"], info["predictor"], info["language"]) == (None, None, "python")
+
+
+def test_head_carries_the_length_its_get_has(client: FlaskClient) -> None:
+    for path in ("/ping/", "/info/", "/capabilities/"):
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == got.status_code
+        assert head.data == b""
+        assert head.headers["Content-Length"] == str(len(got.data)) != "0"
 
 
 def test_stats_count_predictions(client: FlaskClient) -> None:
@@ -279,11 +291,13 @@ def test_chat_with_invalid_json_is_400(make_client: ClientFactory) -> None:
     )
 
 
-@pytest.mark.parametrize(("method", "path"), [("POST", "/chat/completions"), ("GET", "/models")])
+@pytest.mark.parametrize(
+    ("method", "path", "says"), [("POST", "/chat/completions", "chat"), ("GET", "/models", "text")]
+)
 def test_chat_routes_on_a_model_without_chat_are_404(
-    client: FlaskClient, method: str, path: str
+    client: FlaskClient, method: str, path: str, says: str
 ) -> None:
-    assert_error(client.open(path, method=method, json={}), 404, "chat")
+    assert_error(client.open(path, method=method, json={}), 404, says)
 
 
 # --- error rules ----------------------------------------------------------------------------
@@ -299,7 +313,6 @@ def test_unknown_routes_are_json_404(client: FlaskClient, path: str) -> None:
         ("POST", "/ping/"),
         ("PUT", "/info/"),
         ("DELETE", "/predictUnstructured/"),
-        ("OPTIONS", "/predict/"),
     ],
 )
 def test_wrong_method_is_405_with_allow(client: FlaskClient, method: str, path: str) -> None:
@@ -488,3 +501,10 @@ def test_settings_are_not_mutated_by_serving(make_client: ClientFactory) -> None
     core = PredictionCore(settings, Model.load(settings), server_type="flask")
     CoreFlask(core).test_client().post("/predict/", data=CSV, content_type="text/csv")
     assert core.settings == before
+
+
+def test_options_names_the_methods_as_flask_does(client: FlaskClient) -> None:
+    response = client.options("/predict/")
+    assert (response.status_code, response.data) == (200, b"")
+    assert response.headers["Allow"] == "OPTIONS, POST"
+    assert client.post("/ping/").headers["Allow"] == "GET, HEAD, OPTIONS"

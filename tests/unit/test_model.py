@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pickle
+import re
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -92,9 +93,9 @@ def test_fixture_predictions(
     ("name", "target", "model", "chat", "own_input"),
     [
         ("regression", TargetType.REGRESSION, {"offset": 0.0}, False, False),
-        ("binary", TargetType.BINARY, None, False, False),
+        ("binary", TargetType.BINARY, "no artifact", False, False),
         ("unstructured", TargetType.UNSTRUCTURED, "unstructured-fixture", False, False),
-        ("json_input", TargetType.REGRESSION, None, False, True),
+        ("json_input", TargetType.REGRESSION, "no artifact", False, True),
         ("chat", TargetType.TEXT_GENERATION, "chat-fixture", True, False),
     ],
 )
@@ -123,7 +124,7 @@ def test_json_input_fixture_reads_its_own_input() -> None:
 def test_chat_fixture() -> None:
     loaded = load(MODELS / "chat", TargetType.TEXT_GENERATION)
     answer = loaded.chat({"messages": [{"role": "user", "content": "abc"}]})
-    assert answer["choices"][0]["message"]["content"] == "cba"
+    assert answer.choices[0].message.content == "cba"  # an openai-style object, as DRUM wants
 
 
 def test_metadata_is_read() -> None:
@@ -529,3 +530,92 @@ def test_non_numeric_probabilities(tmp_path: Path) -> None:
     loaded = load(model_dir(tmp_path, scoring(expression)), TargetType.BINARY)
     with pytest.raises(ModelOutputError, match="non-numeric"):
         loaded.predict(FRAME)
+
+
+# --- transform models -----------------------------------------------------------------------
+
+
+def transform_model(tmp_path: Path, custom: str) -> Model:
+    return load(model_dir(tmp_path, "import pandas as pd\n" + custom), TargetType.TRANSFORM)
+
+
+def test_a_three_argument_hook_gets_the_target_and_the_target_comes_back(tmp_path: Path) -> None:
+    model = transform_model(
+        tmp_path,
+        """
+def transform(data, model, y):
+    return pd.DataFrame({"seen": [-1 if y is None else int(y["t"].sum())] * len(data)})
+""",
+    )
+    target = pd.DataFrame({"t": [1, 2]})
+    features, returned = model.transform(FRAME, target)
+    assert features["seen"].tolist() == [3, 3]
+    assert returned is target  # DRUM transforms features only
+    assert model.transform(FRAME, None)[0]["seen"].tolist() == [-1, -1]
+
+
+def test_a_two_argument_hook_gets_data_and_model(tmp_path: Path) -> None:
+    model = transform_model(
+        tmp_path,
+        """
+def load_model(code_dir):
+    return 10
+
+def transform(data, model):
+    return data * model
+""",
+    )
+    features, target = model.transform(FRAME, pd.DataFrame({"t": [0, 1]}))
+    assert features.to_dict("list") == {"a": [10, 20], "b": [35.0, 40.0]}
+    assert target is not None
+
+
+class SparseTransformer:
+    """An artifact with transform(), as a scikit-learn transformer has (sparse output)."""
+
+    def transform(self, data: pd.DataFrame) -> Any:
+        from scipy.sparse import csr_matrix
+
+        return csr_matrix(data.to_numpy())
+
+
+def test_without_a_hook_the_artifacts_transform_runs_and_sparse_stays_sparse(
+    tmp_path: Path,
+) -> None:
+    code_dir = model_dir(tmp_path)
+    (code_dir / "model.pkl").write_bytes(pickle.dumps(SparseTransformer()))
+    features, _ = load(code_dir, TargetType.TRANSFORM).transform(FRAME, None)
+    assert all(isinstance(t, pd.SparseDtype) for t in features.dtypes)
+    sparse: Any = features.sparse  # pandas-stubs types the accessor loosely
+    assert sparse.to_dense().to_numpy().tolist() == [[1.0, 3.5], [2.0, 4.0]]
+
+
+@pytest.mark.parametrize(
+    ("returned", "problem"),
+    [
+        ("(data, y)", "transforming the target is not supported"),
+        ("data.to_numpy()", "transform returned ndarray, expected a pandas DataFrame"),
+        ("data.head(1)", "transform returned 1 rows for 2 input rows"),
+    ],
+)
+def test_what_a_transform_hook_returns_is_checked(
+    tmp_path: Path, returned: str, problem: str
+) -> None:
+    model = transform_model(tmp_path, f"def transform(data, model, y):\n    return {returned}\n")
+    with pytest.raises(ModelOutputError, match=re.escape(problem)):
+        model.transform(FRAME, None)
+
+
+@pytest.mark.parametrize(
+    ("custom", "problem"),
+    [
+        ("def load_model(code_dir):\n    return 1\n", "needs a transform hook in custom.py"),
+        ("def transform(data):\n    return data\n", "must take 2 arguments"),
+        ("def transform(data, model, y, extra):\n    return data\n", "it takes 4"),
+    ],
+)
+def test_a_transform_model_that_cannot_transform_fails_at_load(
+    tmp_path: Path, custom: str, problem: str
+) -> None:
+    with pytest.raises(ModelLoadError, match=problem):
+        transform_model(tmp_path, custom)

@@ -11,6 +11,7 @@ from drum_testing.settings import (
     DEFAULT_MAX_BODY_BYTES,
     SERVER_TYPE_ALIASES,
     SERVER_TYPE_ENV,
+    TARGET_NAME_ENV,
     URL_PREFIX_ENV,
     ServerType,
     Settings,
@@ -177,16 +178,22 @@ def test_settings_from_env_reads_only_the_mapping(monkeypatch: pytest.MonkeyPatc
     # The process environment holds values that would fail: the mapping alone must count.
     monkeypatch.setenv(SERVER_TYPE_ENV, "tornado")
     monkeypatch.setenv(URL_PREFIX_ENV, "process")
-    assert settings_from_env({}) == {"server_type": ServerType.FLASK, "url_prefix": ""}
+    monkeypatch.setenv(TARGET_NAME_ENV, "process")
+    assert settings_from_env({}) == {
+        "server_type": ServerType.FLASK,
+        "url_prefix": "",
+        "target_name": None,
+    }
 
 
 def test_settings_from_env_values() -> None:
     environ = {
         SERVER_TYPE_ENV: '{"type": "string", "payload": "uvicorn"}',
         URL_PREFIX_ENV: "api/v2/",
+        TARGET_NAME_ENV: "answer",
         "UNRELATED": "ignored",
     }
-    expected = {"server_type": ServerType.FASTAPI, "url_prefix": "/api/v2"}
+    expected = {"server_type": ServerType.FASTAPI, "url_prefix": "/api/v2", "target_name": "answer"}
     assert settings_from_env(environ) == expected
 
 

@@ -7,7 +7,7 @@ from dataclasses import fields
 
 import pytest
 
-from drum_testing import cli
+from drum_testing import arguments, cli
 from drum_testing.settings import Settings, SettingsError
 from drum_testing.tunables import (
     TUNABLES,
@@ -24,7 +24,7 @@ BASE += ["--address", "127.0.0.1:1"]
 
 
 def build(argv: list[str], environ: dict[str, str] | None = None) -> Settings:
-    return cli.build_settings(cli.build_parser().parse_args(argv), environ or {})
+    return arguments.build_settings(cli.build_parser().parse_args(argv), environ or {})
 
 
 def sample(tunable: Tunable) -> tuple[str, int | float]:

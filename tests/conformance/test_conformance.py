@@ -1,0 +1,84 @@
+"""Conformance: the contract battery against real DRUM 1.18.1 and our three types, in one run.
+
+Run by ``nox -s conformance``, which installs ``datarobot-drum==1.18.1`` beside every server
+type. Each case is sent to DRUM (its werkzeug mode) and to a flask, a gunicorn and a fastapi
+server of ours, serving the same fixture model. Every part of our answer (status, content
+type, each JSON key of the body or the whole body, our headers) must equal DRUM's, unless
+tests/functional/improvements.yaml declares the difference; a failure prints the undeclared
+ones as entries to paste there (with a why) or to fix. Entries that no longer match fail
+too, so the list, and docs/CONTRACT.md rendered from it, stay true.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from drum_testing.testing.plugin import DrumServerFactory
+from tests.conformance.ledger import LEDGER
+from tests.conftest import MODELS
+from tests.functional.contract import CASES, TARGET_NAME, Case, folder, observe, send
+from tests.functional.contract import MODELS as CONTRACT_MODELS
+from tests.functional.improvements import ALL_TYPES, COMPARED_HEADERS, as_yaml, differences, fields
+
+SERVER = "http://<server>"
+"""What a server's own address becomes in an answer (DRUM's Location is absolute)."""
+
+
+def parts(base_url: str, case: Case) -> dict[str, Any]:
+    response = send(base_url, case)
+    observed = observe(response)
+    headers = {
+        name: response.headers[name] for name in COMPARED_HEADERS if name in response.headers
+    }
+    if "Allow" in headers:  # a set: DRUM's order changes from run to run
+        headers["Allow"] = ", ".join(sorted(headers["Allow"].split(", ")))
+    if case.method in ("HEAD", "OPTIONS"):
+        headers["Content-Length"] = response.headers.get("Content-Length", "")
+    headers = {name: value.replace(base_url, SERVER) for name, value in headers.items()}
+    body: Any = observed.body
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", errors="backslashreplace").replace(base_url, SERVER)
+    return fields(observed.status, observed.content_type, headers, body)
+
+
+@pytest.fixture
+def serve(drum_shared_server: DrumServerFactory) -> Any:
+    def start(model: str, **where: str) -> str:
+        target_type, labels = CONTRACT_MODELS[model]
+        run = drum_shared_server(
+            target_type, labels, MODELS / folder(model), target_name=TARGET_NAME, **where
+        )
+        return run.url_server_address
+
+    return start
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_we_answer_as_drum_does(serve: Any, case: Case) -> None:
+    drum = parts(serve(case.model, runtime="drum", server_type="flask"), case)
+    undeclared = []
+    identical = True
+    for server_type in ALL_TYPES:
+        ours = parts(serve(case.model, server_type=server_type), case)
+        found = differences(drum, ours)
+        identical = identical and not found
+        left = LEDGER.undeclared(case.id, server_type, found)
+        if left:
+            undeclared.append(as_yaml(case.id, server_type, left))
+    if identical:
+        LEDGER.identical.add(case.id)
+    assert not undeclared, (
+        f"{case.method} {case.path} differs from DRUM 1.18.1 where no declared improvement "
+        "says so; fix ours, or add to tests/functional/improvements.yaml:\n" + "".join(undeclared)
+    )
+
+
+def test_every_declared_improvement_still_holds() -> None:
+    """Runs last (file order): an entry DRUM and we no longer differ on is stale."""
+    if not LEDGER.seen:
+        pytest.skip("no battery case ran")
+    if len(LEDGER.seen) < len(CASES):
+        pytest.skip("only part of the battery ran; entries of the rest cannot be checked")
+    assert not LEDGER.stale(), "\n".join(LEDGER.stale())
