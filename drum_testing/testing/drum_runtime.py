@@ -54,6 +54,9 @@ RUNTIMES = ("drum_testing", "drum")
 INSTALL_HINT = "pip install datarobot-drum==1.18.1"
 DRUM_SERVER_TYPES: Mapping[str, str] = {"flask": "werkzeug", "gunicorn": "gunicorn"}
 """Our canonical server type -> DRUM 1.18.1's ``DRUM_SERVER_TYPE``."""
+DRUM_READY_TIMEOUT = 120.0
+"""The default ``wait_for_server_timeout`` with real DRUM: its imports alone take seconds
+(datarobot, mlops, opentelemetry), many more on a busy machine."""
 PORT_ATTEMPTS = 5
 """How many ports a run tries before giving up, when another process takes them."""
 CONTROL_DIR_ENV = "XDG_RUNTIME_DIR"

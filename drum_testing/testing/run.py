@@ -46,6 +46,7 @@ from .drum_options import (
     target_type_value,
 )
 from .drum_runtime import (
+    DRUM_READY_TIMEOUT,
     PORT_ATTEMPTS,
     PortTaken,
     RealDrum,
@@ -59,6 +60,8 @@ from .process import tail_lines as _tail_lines
 from .readiness import probe_ping
 
 LOG_TAIL_LINES = 40
+READY_TIMEOUT = 30.0
+"""The default ``wait_for_server_timeout`` (DRUM's own), for our server."""
 PING_TIMEOUT = 0.5
 """Per readiness request: a server that is loading its model keeps the request queued."""
 PING_INTERVAL = 0.05
@@ -128,7 +131,7 @@ class DrumServerRun:
         append_cmd: str | None = None,
         env: Mapping[str, str] | None = None,
         extra_args: Sequence[str] = (),
-        wait_for_server_timeout: float = 30.0,
+        wait_for_server_timeout: float | None = None,
         stop_timeout: float = 10.0,
         log_dir: str | os.PathLike[str] | None = None,
         keep_logs: bool = False,
@@ -168,7 +171,10 @@ class DrumServerRun:
         )
         # DRUM's append_cmd is one string of arguments; it is split, never run by a shell.
         self.extra_args = [*extra_args, *(shlex.split(append_cmd) if append_cmd else [])]
-        self.wait_for_server_timeout = wait_for_server_timeout
+        default = READY_TIMEOUT if self._drum is None else DRUM_READY_TIMEOUT
+        self.wait_for_server_timeout = (
+            default if wait_for_server_timeout is None else wait_for_server_timeout
+        )
         self.stop_timeout = stop_timeout
         self._requested_port = port
         self._log = RunLog(log_dir, keep=keep_logs)

@@ -32,6 +32,7 @@ from drum_testing.testing import (
     listening_socket,
 )
 from drum_testing.testing.drum_runtime import (
+    DRUM_READY_TIMEOUT,
     INSTALL_HINT,
     PORT_ATTEMPTS,
     DrumNotFoundError,
@@ -460,3 +461,11 @@ def test_the_plugins_drum_runtime_option(fake_drum: Path, tmp_path: Path) -> Non
     out = done.stdout.decode()
     assert done.returncode == 0, out
     assert "2 passed" in out, out
+
+
+def test_drum_gets_a_longer_default_readiness_deadline(fake_drum: Path) -> None:
+    assert DrumServerRun("regression", None, ".").wait_for_server_timeout == 30
+    drum = DrumServerRun("regression", None, ".", runtime="drum")
+    assert drum.wait_for_server_timeout == DRUM_READY_TIMEOUT > 30
+    given = DrumServerRun("regression", None, ".", runtime="drum", wait_for_server_timeout=5)
+    assert given.wait_for_server_timeout == 5
