@@ -167,16 +167,24 @@ class PredictionCore:
         if route is None:
             # DRUM's trailing-slash rule: registered with a slash, redirected without one.
             with_slash = self._routes.get(path + "/")
-            if with_slash is not None and not path.endswith("/"):
-                location = path + "/" + (f"?{request.query_string}" if request.query_string else "")
+            # Only where the method is served there (werkzeug's rule: POST /info is a 404).
+            if (
+                with_slash is not None
+                and not path.endswith("/")
+                and request.method in self._allowed(with_slash)
+            ):
+                target = path + "/" + (f"?{request.query_string}" if request.query_string else "")
+                host = request.headers.get("host")
+                # Absolute, as werkzeug (so DRUM) writes it.
+                location = f"http://{host}{target}" if host else target
+
                 return Response(
                     308,
                     [("Content-Type", JSON), ("Location", location)],
-                    dumps({"message": f"Permanent Redirect: {location}"}),
+                    dumps({"message": f"Permanent Redirect: {target}"}),
                 )
             raise RequestError(404, f"ERROR: no route {request.method} {path}")
-        # OPTIONS is answered on every route, as Flask (so DRUM) answers it: the methods.
-        allowed = route.methods | {"OPTIONS"} | ({"HEAD"} if "GET" in route.methods else set())
+        allowed = self._allowed(route)
         if request.method == "OPTIONS":
             headers = [
                 ("Content-Type", "text/html; charset=utf-8"),
@@ -195,6 +203,12 @@ class PredictionCore:
         if request.body_fault is not None:
             raise RequestError(request.body_fault.value, self._body_fault_message(request))
         return route.handler(request)
+
+    @staticmethod
+    def _allowed(route: Route) -> frozenset[str]:
+        """The methods a route answers: its own, HEAD with GET, and OPTIONS, which every
+        route answers with the list, as Flask (so DRUM) does."""
+        return route.methods | {"OPTIONS"} | ({"HEAD"} if "GET" in route.methods else set())
 
     def _body_fault_message(self, request: Request) -> str:
         fault = request.body_fault

@@ -334,11 +334,20 @@ def test_head_is_allowed_where_get_is_and_has_no_body(client: FlaskClient) -> No
     assert response.data == b""
 
 
-@pytest.mark.parametrize("path", ["/predict", "/info", "/predictUnstructured"])
-def test_routes_without_their_slash_redirect_with_308(client: FlaskClient, path: str) -> None:
-    response = client.post(path + "?x=1", data=CSV, content_type="text/csv")
+@pytest.mark.parametrize(
+    ("method", "path"), [("POST", "/predict"), ("GET", "/info"), ("POST", "/predictUnstructured")]
+)
+def test_routes_without_their_slash_redirect_with_308(
+    client: FlaskClient, method: str, path: str
+) -> None:
+    response = client.open(path + "?x=1", method=method, data=CSV, content_type="text/csv")
     assert response.status_code == 308
-    assert response.headers["Location"] == path + "/?x=1"
+    # Absolute, from the Host header, as werkzeug writes it (the test client's is localhost).
+    assert response.headers["Location"] == "http://localhost" + path + "/?x=1"
+
+
+def test_a_method_the_route_does_not_take_is_not_redirected(client: FlaskClient) -> None:
+    assert_error(client.post("/info?x=1", data=CSV), 404, "/info")
 
 
 def test_body_over_the_limit_is_413(make_client: ClientFactory) -> None:
