@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NoReturn
 
+from .drum_flags import LOGGING_LEVELS
 from .env_args import EnvOption, apply_env_options
 from .settings import (
     ADDRESS_ENV,
@@ -42,7 +43,6 @@ from .settings import (
 from .tunables import positive_int, tunable_env_options, tunable_values
 
 SUPPORTED_TARGETS = tuple(t.value for t in TargetType)
-LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 USAGE_ERROR = 2
 
 
@@ -64,7 +64,9 @@ def _target_type(text: str) -> str:
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """The options that say which model to load and how: shared by every subcommand."""
     # Required, but they may come from their variables: REQUIRED is checked after those.
-    parser.add_argument("--code-dir", type=Path, help=f"the model folder (env: {CODE_DIR_ENV})")
+    parser.add_argument(
+        "-cd", "--code-dir", type=Path, help=f"the model folder (env: {CODE_DIR_ENV})"
+    )
     parser.add_argument(
         "--target-type", choices=SUPPORTED_TARGETS, type=str.lower, help=f"(env: {TARGET_TYPE_ENV})"
     )
@@ -81,7 +83,9 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     labels.add_argument(
         "--class-labels-file", type=Path, help=f"one label a line (env: {CLASS_LABELS_FILE_ENV})"
     )
-    parser.add_argument("--logging-level", default="warning", choices=LOG_LEVELS, type=str.lower)
+    parser.add_argument(
+        "--logging-level", default="warning", choices=tuple(LOGGING_LEVELS), type=str.lower
+    )
     parser.add_argument(
         "--show-stacktrace",
         action="store_true",
@@ -184,7 +188,7 @@ def build_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Sett
         positive_class_label=args.positive_class_label,
         negative_class_label=args.negative_class_label,
         class_labels=class_labels,
-        logging_level=args.logging_level.upper(),
+        logging_level=LOGGING_LEVELS[args.logging_level],
         max_workers=getattr(args, "max_workers", None) or 1,
         model_concurrency=getattr(args, "model_concurrency", None) or 1,
         with_error_server=getattr(args, "with_error_server", False),

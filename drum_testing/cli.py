@@ -33,6 +33,7 @@ from .arguments import (
     add_model_arguments,
     build_settings,
 )
+from .drum_flags import add_drum_flags
 from .errors import ModelLoadError
 from .settings import (
     ADDRESS_ENV,
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument(
         "--lifeline-fd", type=_fd, help="stop when this pipe closes (used by DrumServerRun)"
     )
+    add_drum_flags(server)
     score = commands.add_parser(
         "score", help="score a file with a model folder, as DRUM's drum score (no server)"
     )
@@ -109,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--query", help="unstructured models: query parameters for the hook, as a=1&b=2"
     )
+    add_drum_flags(score)
     return parser
 
 

@@ -71,7 +71,8 @@ def test_we_answer_as_drum_does(serve: Any, case: Case, record_to: Path | None) 
     for server_type in ALL_TYPES:
         ours = parts(serve(case.model, server_type=server_type), case)
         found = differences(drum, ours)
-        identical = identical and not found
+        # "As DRUM" but for the differences every answer of ours has (two headers of ours).
+        identical = identical and all(LEDGER.everywhere(n, *v) for n, v in found.items())
         left = LEDGER.undeclared(case.id, server_type, found)
         if left:
             undeclared.append(as_yaml(case.id, server_type, left))

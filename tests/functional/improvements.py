@@ -97,6 +97,15 @@ class Ledger:
                 left[name] = (drum, ours)
         return left
 
+    def everywhere(self, name: str, drum: Any, ours: Any) -> bool:
+        """Whether an entry for every case declares this difference (our extra headers)."""
+        return any(
+            ANY_CASE in entry.cases
+            and entry.field == name
+            and (entry.drum, entry.ours) == (drum, ours)
+            for entry in self.improvements
+        )
+
     def record(self, case_id: str, identical: bool, all_declared: bool) -> None:
         """A case's outcome over every server type, for the summary."""
         if identical:
