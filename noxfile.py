@@ -146,14 +146,15 @@ def parity(session: nox.Session) -> None:
 def conformance(session: nox.Session) -> None:
     """The contract battery against real DRUM and our three types in one run: every
     difference from DRUM must be a declared improvement (tests/functional/improvements.yaml).
-    The parity test of ``drum-testing score`` against DRUM's ``drum score`` runs here too."""
+    ``drum-testing score`` against ``drum score``, our options against DRUM's, and the test
+    kit's ``runtime="drum"`` run here too: the one session with DRUM installed."""
     _install(session, *_editable(ALL_EXTRAS), *TEST_TOOLS, DRUM_REQUIREMENT)
     # One process: each model is served once per runtime and type.
     session.run(
         "pytest",
         "-p",
         "no:xdist",
-        *_pytest_args(session.posargs, "tests/conformance", "tests/parity/test_drum_score.py"),
+        *_pytest_args(session.posargs, "tests/conformance", "tests/unit/test_real_drum.py"),
     )
 
 
