@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +59,20 @@ def temp_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def made_dirs(root: Path) -> list[Path]:
     return sorted(root.glob(f"{DIR_PREFIX}*"))
+
+
+@pytest.fixture
+def restore_imports(tmp_path: Path) -> Iterator[None]:
+    """Undo what loading a model does to the interpreter: sys.path and imported modules."""
+    saved_path = list(sys.path)
+    saved_custom = sys.modules.get("custom")
+    yield
+    sys.path[:] = saved_path
+    if saved_custom is None:
+        sys.modules.pop("custom", None)
+    else:
+        sys.modules["custom"] = saved_custom
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str) and Path(file).is_relative_to(tmp_path):
+            del sys.modules[name]

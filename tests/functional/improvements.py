@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from tests.functional.contract import OUR_HEADERS
+
 HERE = Path(__file__).parent
 IMPROVEMENTS_FILE = HERE / "improvements.yaml"
 CONTRACT_FILE = HERE.parents[1] / "docs" / "CONTRACT.md"
@@ -37,14 +39,7 @@ ALL_TYPES = ("flask", "gunicorn", "fastapi")
 ANY_CASE = "*"
 ABSENT = "<absent>"
 """The value of a field one side does not have (a header not sent, a JSON key missing)."""
-COMPARED_HEADERS = (
-    "X-Drum-Version",
-    "X-Request-ID",
-    "X_Request_ID",
-    "X-Drum-User-Http-Error",
-    "Allow",
-    "Location",
-)
+COMPARED_HEADERS = OUR_HEADERS
 """Headers compared with DRUM's; Content-Length too for HEAD and OPTIONS (no body to differ)."""
 
 

@@ -6,9 +6,7 @@ tests/parity/test_drum_score.py; here, what each kind of model and input gives, 
 
 from __future__ import annotations
 
-import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -24,17 +22,7 @@ from tests.conftest import MODELS, settings_for
 CSV = b"a,b\n1,2\n3,4.5\n,7\n"
 
 
-@pytest.fixture(autouse=True)
-def restore_imports(tmp_path: Path) -> Iterator[None]:
-    """Undo what loading a model does to the interpreter: sys.path and imported modules."""
-    saved_path = list(sys.path)
-    saved_custom = sys.modules.get("custom")
-    yield
-    sys.path[:] = saved_path
-    if saved_custom is None:
-        sys.modules.pop("custom", None)
-    else:
-        sys.modules["custom"] = saved_custom
+pytestmark = pytest.mark.usefixtures("restore_imports")
 
 
 def load(name: str, target: TargetType) -> Model:

@@ -11,7 +11,7 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -661,19 +661,6 @@ def test_main_exports_the_runtime_params_before_serving(
 # --- drum-testing score -----------------------------------------------------------------------
 
 SCORE_ERROR_PREFIX = "drum-testing score: error: "
-
-
-@pytest.fixture
-def restore_imports() -> Iterator[None]:
-    """Undo what loading a model in-process does: sys.path and the ``custom`` module."""
-    saved_path = list(sys.path)
-    saved_custom = sys.modules.get("custom")
-    yield
-    sys.path[:] = saved_path
-    if saved_custom is None:
-        sys.modules.pop("custom", None)
-    else:
-        sys.modules["custom"] = saved_custom
 
 
 def score_args(

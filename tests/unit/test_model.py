@@ -5,9 +5,7 @@ from __future__ import annotations
 import importlib
 import pickle
 import re
-import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -24,21 +22,7 @@ from tests.conftest import MODELS, settings_for
 FRAME = pd.DataFrame({"a": [1, 2], "b": [3.5, 4.0]})
 
 
-@pytest.fixture(autouse=True)
-def restore_imports(tmp_path: Path) -> Iterator[None]:
-    """Undo what loading a model does to the interpreter: sys.path and imported modules."""
-    saved_path = list(sys.path)
-    saved_custom = sys.modules.get("custom")
-    yield
-    sys.path[:] = saved_path
-    if saved_custom is None:
-        sys.modules.pop("custom", None)
-    else:
-        sys.modules["custom"] = saved_custom
-    for name, module in list(sys.modules.items()):
-        file = getattr(module, "__file__", None)
-        if isinstance(file, str) and Path(file).is_relative_to(tmp_path):
-            del sys.modules[name]
+pytestmark = pytest.mark.usefixtures("restore_imports")
 
 
 def load(code_dir: Path, target: TargetType = TargetType.REGRESSION) -> Model:

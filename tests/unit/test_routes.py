@@ -23,6 +23,8 @@ from tests.conftest import MODELS, settings_for
 from tests.functional.contract import multipart
 from tests.unit.test_core import assert_error
 
+pytestmark = pytest.mark.usefixtures("restore_imports")
+
 CSV = b"a,b\n1,2\n3,4.5\n"
 MTX = b"%%MatrixMarket matrix coordinate real general\n2 3 3\n1 1 1.5\n2 2 4\n2 3 -2\n"
 SCALED = b"a_x10,b_x10,rows_with_y\r\n10,20.0,-1\r\n30,45.0,-1"
