@@ -33,6 +33,7 @@ from .arguments import (
     add_model_arguments,
     build_settings,
 )
+from .check.command import add_check_arguments
 from .drum_flags import add_drum_flags
 from .errors import ModelLoadError
 from .settings import (
@@ -112,6 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--query", help="unstructured models: query parameters for the hook, as a=1&b=2"
     )
     add_drum_flags(score)
+    check = commands.add_parser(
+        "check",
+        help="start a model on every server type and check it answers alike, copes with "
+        "bad input, and how fast",
+    )
+    add_model_arguments(check)
+    add_check_arguments(check)
     return parser
 
 
@@ -129,6 +137,10 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return _fail(str(exc), command=args.command)
     if args.command == "score":
         return score(settings, args)
+    if args.command == "check":
+        from .check.command import run as run_check
+
+        return run_check(settings, args, PROG)
     from .code_dir import check_code_dir
     from .servers import install_hint, missing_modules
 

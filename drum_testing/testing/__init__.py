@@ -10,13 +10,23 @@
 ``runtime="drum"`` starts real DRUM (``drum server``) the same way
 (:mod:`drum_testing.testing.drum_runtime`). With the package installed, pytest also gets the
 ``drum_server`` and ``drum_server_type`` fixtures, and the session-wide ``drum_shared_server``
-(:mod:`drum_testing.testing.plugin`).
+(:mod:`drum_testing.testing.plugin`). :func:`check_model` (and the ``drum_check`` fixture)
+runs ``drum-testing check``'s checks and fails a test with the report
+(:mod:`drum_testing.testing.model_check`).
 """
 
 from __future__ import annotations
 
 from .drum_options import resolve_server_type
+from .model_check import ModelCheckFailed, check_model
 from .ports import listening_socket
 from .run import DrumServerRun, ServerStartError
 
-__all__ = ["DrumServerRun", "ServerStartError", "listening_socket", "resolve_server_type"]
+__all__ = [
+    "DrumServerRun",
+    "ModelCheckFailed",
+    "ServerStartError",
+    "check_model",
+    "listening_socket",
+    "resolve_server_type",
+]

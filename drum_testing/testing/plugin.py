@@ -24,6 +24,12 @@ Logs go to pytest's temporary directories, unless a test passes ``log_dir=``: a 
 log to ``drum-server-logs`` in the test's ``tmp_path``, a ``drum_shared_server`` log to a
 ``drum-shared-server*`` directory of the session's ``tmp_path_factory``. They are not removed
 after the run; pytest removes them with its old base directories (it keeps the last three).
+
+``drum_check`` runs ``drum-testing check``'s checks on a model and fails the test with the
+report when one finds a problem (:mod:`~drum_testing.testing.model_check`)::
+
+    def test_safe_to_serve(drum_check: DrumCheckFactory) -> None:
+        drum_check("regression", None, "model/", "model/data.csv")
 """
 
 from __future__ import annotations
@@ -32,17 +38,22 @@ import contextlib
 import os
 from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
 from .drum_options import resolve_server_type
 from .drum_runtime import RUNTIMES
+
+if TYPE_CHECKING:
+    from drum_testing.check.report import CheckReport
 from .run import LOG_TAIL_LINES, DrumServerRun
 
 _RUNS = pytest.StashKey[list[DrumServerRun]]()
 LOGS_DIR = "drum-server-logs"
 """Where in a test's ``tmp_path`` the ``drum_server`` logs go."""
+CHECK_LOGS_DIR = "drum-check-logs"
+"""Where in a test's ``tmp_path`` the ``drum_check`` servers' logs go."""
 SHARED_LOGS_DIR = "drum-shared-server"
 """The name (numbered by pytest) of the session directory of ``drum_shared_server`` logs."""
 
@@ -57,6 +68,19 @@ class DrumServerFactory(Protocol):
         custom_model_dir: str | os.PathLike[str],
         **kwargs: Any,
     ) -> DrumServerRun: ...
+
+
+class DrumCheckFactory(Protocol):
+    """The ``drum_check`` fixture: :func:`~drum_testing.testing.check_model`'s arguments."""
+
+    def __call__(
+        self,
+        target_type: str,
+        labels: Sequence[str] | None,
+        code_dir: str | os.PathLike[str],
+        input: str | os.PathLike[str],
+        **kwargs: Any,
+    ) -> CheckReport: ...
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -111,6 +135,33 @@ def drum_server(
 
         yield start
     runs.clear()
+
+
+@pytest.fixture
+def drum_check(tmp_path: Path) -> DrumCheckFactory:
+    """Run ``drum-testing check``'s checks on a model; a problem fails the test with the report.
+
+    Returns the :class:`~drum_testing.check.CheckReport` of a check that passed. The servers'
+    logs go to ``tmp_path / "drum-check-logs"`` unless ``log_dir=`` is given.
+    """
+
+    def check(
+        target_type: str,
+        labels: Sequence[str] | None,
+        code_dir: str | os.PathLike[str],
+        input: str | os.PathLike[str],
+        **kwargs: Any,
+    ) -> CheckReport:
+        __tracebackhide__ = True  # the failure is the model's, not this fixture's
+        from .model_check import ModelCheckFailed, check_model
+
+        kwargs.setdefault("log_dir", tmp_path / CHECK_LOGS_DIR)
+        try:
+            return check_model(target_type, labels, code_dir, input, **kwargs)
+        except ModelCheckFailed as failed:
+            pytest.fail(str(failed), pytrace=False)
+
+    return check
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,86 @@
+"""What ``drum-testing check`` checks, as one frozen object built once from its arguments."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from drum_testing.settings import ServerType, TargetType
+
+DRUM = "drum"
+"""The name real DRUM goes by in a report, beside the server types."""
+
+DEFAULT_SINGLE_ROWS = 20
+DEFAULT_ROBUSTNESS_ROWS = 100
+DEFAULT_MAX_COLUMNS = 50
+DEFAULT_LATENCY_REQUESTS = 20
+DEFAULT_LATENCY_SECONDS = 10.0
+DEFAULT_REQUEST_TIMEOUT = 60.0
+LATENCY_ROWS = (1, 100)
+"""Batch sizes timed besides the whole file (``drum perf-test``'s smallest ones)."""
+
+
+def installed_types() -> tuple[ServerType, ...]:
+    """The server types whose dependencies are installed here."""
+    from drum_testing.servers import missing_modules
+
+    return tuple(t for t in ServerType if not missing_modules(t))
+
+
+def default_parallel_starts() -> int:
+    """Servers started at once: one per core, so a start-up time is not another's queue."""
+    return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """One check of one model.
+
+    ``labels`` are :class:`~drum_testing.testing.DrumServerRun`'s: ``(negative, positive)``
+    for a binary model, every class for a multiclass or multilabel one, else None.
+    """
+
+    code_dir: Path
+    target_type: TargetType
+    input: Path
+    labels: tuple[str, ...] | None = None
+    server_types: tuple[ServerType, ...] = tuple(ServerType)
+    drum: bool = False
+    """Also start real DRUM (``datarobot-drum``'s ``drum server``, werkzeug mode)."""
+    target_name: str | None = None
+    runtime_params_file: Path | None = None
+    single_rows: int = DEFAULT_SINGLE_ROWS
+    """The input's first rows, each sent alone (parity)."""
+    robustness_rows: int = DEFAULT_ROBUSTNESS_ROWS
+    """The input's first rows, which the robustness variants are made of."""
+    max_columns: int = DEFAULT_MAX_COLUMNS
+    """Columns set to missing in turn, at most (one request each per server)."""
+    latency_requests: int = DEFAULT_LATENCY_REQUESTS
+    """Timed requests per batch size and server, at most."""
+    latency_seconds: float = DEFAULT_LATENCY_SECONDS
+    """Time per batch size and server, at most: the count stops early when it runs out."""
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    start_timeout: float | None = None
+    """Seconds a server may take to answer ``/ping/``; None: ``DrumServerRun``'s default."""
+    parallel_starts: int = field(default_factory=default_parallel_starts)
+    log_dir: Path | None = None
+    """Where the servers' logs go (kept); None: temporary, removed after a clean stop."""
+
+    def __post_init__(self) -> None:
+        if not self.server_types:
+            raise ValueError("a check needs at least one server type")
+        for name, value in (
+            ("single_rows", self.single_rows),
+            ("robustness_rows", self.robustness_rows),
+            ("max_columns", self.max_columns),
+            ("latency_requests", self.latency_requests),
+            ("parallel_starts", self.parallel_starts),
+        ):
+            if value < 0 or (value == 0 and name in ("robustness_rows", "parallel_starts")):
+                raise ValueError(f"{name} must be positive, got {value}")
+
+    @property
+    def servers(self) -> tuple[str, ...]:
+        """The names of what is started: the server types, then ``drum`` if asked for."""
+        return (*(t.value for t in self.server_types), *((DRUM,) if self.drum else ()))
