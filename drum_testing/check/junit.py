@@ -68,6 +68,9 @@ def to_junit(report: CheckReport) -> str:
         failed = [latency.rows for latency in server.latency if latency.p50_ms is None]
         if failed:
             _fail(case, f"{name}: every timed request failed at {failed} rows", out.text)
+    remarks = [f"warning: {w}" for w in report.warnings] + [f"note: {n}" for n in report.notes]
+    if remarks:
+        ET.SubElement(suite, "system-out").text = "\n".join(remarks)
     cases = suite.findall("testcase")
     suite.set("tests", str(len(cases)))
     suite.set("failures", str(sum(1 for case in cases if case.find("failure") is not None)))

@@ -125,6 +125,8 @@ class CheckReport:
     parity: list[ProbeResult] = field(default_factory=list)
     robustness: list[ProbeResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """What is fine here but would stop DRUM (:mod:`~drum_testing.check.deploy`)."""
     seconds: float = 0.0
 
     def problems(self) -> list[str]:
@@ -164,6 +166,7 @@ class CheckReport:
             "parity": [result.to_dict() for result in self.parity],
             "robustness": [result.to_dict() for result in self.robustness],
             "problems": self.problems(),
+            "warnings": list(self.warnings),
             "notes": list(self.notes),
             "seconds": round(self.seconds, 3),
         }

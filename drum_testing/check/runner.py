@@ -24,6 +24,7 @@ import requests
 from drum_testing.testing.run import DrumServerRun, ServerStartError
 
 from . import compare
+from .deploy import drum_refusals
 from .observe import LogCursor, send
 from .options import DRUM, CheckOptions
 from .probes import Probe, Probes
@@ -130,7 +131,14 @@ def run_check(options: CheckOptions, progress: Progress = _quiet) -> CheckReport
     """Run every check of ``options`` and return the report (servers all stopped)."""
     began = time.perf_counter()
     probes = Probes.build(options)  # InputError before any server starts
-    report = CheckReport(options, notes=list(probes.notes))
+    report = CheckReport(
+        options,
+        notes=list(probes.notes),
+        warnings=[
+            f"DRUM 1.18.1 would not start this model: {reason}"
+            for reason in drum_refusals(options.code_dir, options.target_type, options.target_name)
+        ],
+    )
     with started_servers(options, report, progress) as servers:
         if servers:
             for index, probe in enumerate(probes.parity, start=1):

@@ -143,6 +143,8 @@ def render(report: CheckReport) -> str:
             ),
         ]
     lines += _details(report)
+    if report.warnings:
+        lines += ["", "Warnings (not failures)", *(f"  - {warning}" for warning in report.warnings)]
     if report.notes:
         lines += ["", "Notes", *(f"  - {note}" for note in report.notes)]
     problems = report.problems()

@@ -63,4 +63,6 @@ def test_a_model_drum_refuses_to_start_fails_the_check(tmp_path: Path) -> None:
     assert drum.error is not None
     assert "load_model" in drum.error or "artifact" in drum.error, drum.error
     assert report.problems()[0].startswith("drum did not start")
+    (warning,) = report.warnings  # foretold without DRUM, from the folder alone
+    assert "no load_model hook" in warning
     assert {answer.status for answer in report.parity[0].answers.values()} == {200}
