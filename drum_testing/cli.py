@@ -140,7 +140,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     if args.command == "check":
         from .check.command import run as run_check
 
-        return run_check(settings, args, PROG)
+        return run_check(settings, args, os.environ if environ is None else environ, PROG)
     from .code_dir import check_code_dir
     from .servers import install_hint, missing_modules
 

@@ -15,10 +15,18 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
-from drum_testing.settings import SERVER_TYPE_ALIASES, ServerType, Settings, TargetType
+from drum_testing.settings import (
+    RUNTIME_PARAMS_FILE_ENV,
+    SERVER_TYPE_ALIASES,
+    ServerType,
+    Settings,
+    TargetType,
+)
 from drum_testing.tunables import positive_int
 
 from .options import (
@@ -135,7 +143,9 @@ class UsageError(ValueError):
     """A mistake in the command line; the message says which."""
 
 
-def build_options(settings: Settings, args: argparse.Namespace) -> CheckOptions:
+def build_options(
+    settings: Settings, args: argparse.Namespace, environ: Mapping[str, str]
+) -> CheckOptions:
     from drum_testing.code_dir import check_code_dir
     from drum_testing.errors import ModelLoadError
     from drum_testing.servers import install_hint, missing_modules
@@ -169,8 +179,17 @@ def build_options(settings: Settings, args: argparse.Namespace) -> CheckOptions:
         except DrumNotFoundError as exc:
             raise UsageError(f"--drum: {exc}") from None
     for flag, path in (("--json", args.json), ("--junit-xml", args.junit_xml)):
-        if path is not None and not path.parent.is_dir():
+        if path is None:
+            continue
+        if path.is_dir():
+            raise UsageError(f"cannot write {flag} {path}: it is a folder; name a file")
+        if not path.parent.is_dir():
             raise UsageError(f"cannot write {flag} {path}: {path.parent} is not a folder")
+        if not os.access(path.parent, os.W_OK):
+            raise UsageError(f"cannot write {flag} {path}: {path.parent} is not writable")
+    # The option, else its variable (as build_settings read it, DRUM's rule): the servers
+    # get the file, since DrumServerRun passes on none of our option variables.
+    params_file = args.runtime_params_file or environ.get(RUNTIME_PARAMS_FILE_ENV) or None
     return CheckOptions(
         code_dir=settings.code_dir,
         target_type=settings.target_type,
@@ -179,7 +198,7 @@ def build_options(settings: Settings, args: argparse.Namespace) -> CheckOptions:
         server_types=types,
         drum=args.drum,
         target_name=settings.target_name,
-        runtime_params_file=args.runtime_params_file,
+        runtime_params_file=Path(params_file) if params_file is not None else None,
         single_rows=args.single_rows,
         robustness_rows=args.robustness_rows,
         latency_requests=args.latency_requests,
@@ -189,7 +208,7 @@ def build_options(settings: Settings, args: argparse.Namespace) -> CheckOptions:
     )
 
 
-def run(settings: Settings, args: argparse.Namespace, prog: str) -> int:
+def run(settings: Settings, args: argparse.Namespace, environ: Mapping[str, str], prog: str) -> int:
     """Run ``check`` from parsed arguments; the exit status."""
     from .junit import to_junit
     from .probes import InputError
@@ -202,7 +221,7 @@ def run(settings: Settings, args: argparse.Namespace, prog: str) -> int:
         return USAGE_ERROR
 
     try:
-        options = build_options(settings, args)
+        options = build_options(settings, args, environ)
     except UsageError as exc:
         return fail(str(exc))
     progress = ProgressLine()

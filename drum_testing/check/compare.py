@@ -4,8 +4,9 @@ Our server types must answer byte for byte alike: status, content type, body and
 headers (:data:`~drum_testing.check.observe.COMPARED_HEADERS`). Real DRUM is held to what
 a client reads of a successful answer: the status, and the body, with DRUM's float spelling
 (pandas writes at most 10 decimal places, so DRUM sends ``0.3`` where we send
-``0.30000000000000004``). Its headers and error messages differ from ours by design
-(``docs/CONTRACT.md``, "Where we differ from DRUM 1.18.1").
+``0.30000000000000004``; above 1e16, 10 significant digits). Its headers and error
+messages differ from ours by design (``docs/CONTRACT.md``, "Where we differ from DRUM
+1.18.1").
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from typing import Any
 from .observe import Answer
 from .options import DRUM
 
-DRUM_DECIMALS = 10
-"""pandas' ``to_json`` default ``double_precision``, with which DRUM writes its answers."""
+DRUM_ABSOLUTE = 0.5e-10
+"""Half the last of pandas' 10 decimal places (``to_json``'s ``double_precision``)."""
+DRUM_RELATIVE = 1e-9
+"""pandas' 10 significant digits, for numbers it writes in exponent form."""
 
 
 @dataclass(frozen=True)
@@ -67,19 +70,32 @@ def between_types(answers: Mapping[str, Answer]) -> list[Difference]:
     ]
 
 
-def _drum_rounded(value: Any) -> Any:
-    """A body with every float as DRUM would write it."""
-    if isinstance(value, float) and math.isfinite(value):
-        return round(value, DRUM_DECIMALS)
-    if isinstance(value, list):
-        return [_drum_rounded(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _drum_rounded(item) for key, item in value.items()}
-    return value
+def _same_number(ours: float, drums: float) -> bool:
+    """Whether DRUM's spelling of a number may be ours: pandas writes at most 10 decimal
+    places, and 10 significant digits in exponent form (above 1e16)."""
+    return math.isclose(ours, drums, rel_tol=DRUM_RELATIVE, abs_tol=DRUM_ABSOLUTE)
+
+
+def same_for_a_client(ours: Any, drums: Any) -> bool:
+    """Equal as data, numbers within DRUM's float spelling."""
+    if isinstance(ours, float) or isinstance(drums, float):
+        numbers = (int, float)
+        if isinstance(ours, numbers) and isinstance(drums, numbers):
+            if not (math.isfinite(ours) and math.isfinite(drums)):
+                return ours == drums or (math.isnan(ours) and math.isnan(drums))
+            return _same_number(float(ours), float(drums))
+        return False
+    if isinstance(ours, list) and isinstance(drums, list):
+        return len(ours) == len(drums) and all(map(same_for_a_client, ours, drums))
+    if isinstance(ours, dict) and isinstance(drums, dict):
+        return ours.keys() == drums.keys() and all(
+            same_for_a_client(ours[key], drums[key]) for key in ours
+        )
+    return bool(ours == drums)
 
 
 def _client_view(answer: Answer) -> dict[str, Any]:
-    body = _drum_rounded(answer.body)
+    body = answer.body
     _, found, boundary = answer.content_type.partition("boundary=")
     if found and isinstance(body, str):  # DRUM's multipart boundary is random; ours a hash
         body = body.replace(boundary.split(";")[0].strip('"'), "<boundary>")
@@ -99,7 +115,7 @@ def against_drum(answers: Mapping[str, Answer]) -> Difference | None:
     name, answer = ours[0]
     if _is_error(answer) and _is_error(drum):
         return None
-    if _client_view(answer) == _client_view(drum):
+    if same_for_a_client(_client_view(answer), _client_view(drum)):
         return None
     return Difference(name, DRUM, unified(DRUM, _client_view(drum), name, _client_view(answer)))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from .probes import rows_label
 from .report import CheckReport, ProbeResult
 from .robustness import classify
 
@@ -59,15 +60,15 @@ def to_junit(report: CheckReport) -> str:
         if not server.latency:
             continue
         case = _case(suite, "speed", name)
-        out = ET.SubElement(case, "system-out")
-        out.text = "\n".join(
-            f"{latency.rows} rows: p50 {latency.p50_ms} ms, p99 {latency.p99_ms} ms, "
+        figures = "\n".join(
+            f"{rows_label(latency.rows)}: p50 {latency.p50_ms} ms, p99 {latency.p99_ms} ms, "
             f"{latency.requests} requests, {latency.failed} failed"
             for latency in server.latency
         )
-        failed = [latency.rows for latency in server.latency if latency.p50_ms is None]
-        if failed:
-            _fail(case, f"{name}: every timed request failed at {failed} rows", out.text)
+        failed = [rows_label(t.rows) for t in server.latency if t.p50_ms is None]
+        if failed:  # before system-out: the JUnit schema's order
+            _fail(case, f"{name}: every timed request of {', '.join(failed)} failed", figures)
+        ET.SubElement(case, "system-out").text = figures
     remarks = [f"warning: {w}" for w in report.warnings] + [f"note: {n}" for n in report.notes]
     if remarks:
         ET.SubElement(suite, "system-out").text = "\n".join(remarks)

@@ -24,8 +24,9 @@ COMPARED_HEADERS = ("X-Drum-Version", "X-Request-ID", "X_Request_ID", "X-Drum-Us
 """Headers of ours that every server type must send alike (Date, Server are the server's)."""
 TRACEBACK = "Traceback (most recent call last):"
 TRACEBACK_LINES = 30
-LOG_WAIT = 2.0
-"""Seconds to wait for a 5xx's traceback to reach the log, which is written by another process."""
+LOG_WAIT = 0.5
+"""Seconds to wait for a 5xx's traceback to reach the log. Ours log it before they answer, so
+it is there at once; the wait covers a server that logs after answering."""
 LOG_POLL = 0.02
 
 
@@ -168,11 +169,26 @@ def send(
     return answer
 
 
+def root_cause(exc: BaseException) -> str:
+    """The innermost exception's name (``ConnectionRefusedError``, ``RemoteDisconnected``),
+    not urllib3's wrappers around it."""
+    seen: set[int] = set()
+    while id(exc) not in seen:
+        seen.add(id(exc))
+        inner = exc.__cause__ or exc.__context__
+        if inner is None:
+            reason = getattr(exc, "reason", None)  # urllib3's MaxRetryError keeps it here
+            if not isinstance(reason, BaseException):
+                break
+            inner = reason
+        exc = inner
+    return type(exc).__name__
+
+
 def describe(exc: requests.RequestException) -> str:
     """A failed request in a few words."""
     if isinstance(exc, requests.Timeout):
         return "no answer within the request timeout"
     if isinstance(exc, requests.ConnectionError):
-        cause = type(exc.__context__ or exc).__name__
-        return f"the connection failed ({cause}): is the server still running?"
+        return f"the connection failed ({root_cause(exc)}): is the server still running?"
     return f"{type(exc).__name__}: {exc}"

@@ -77,8 +77,15 @@ class CheckOptions:
             ("latency_requests", self.latency_requests),
             ("parallel_starts", self.parallel_starts),
         ):
-            if value < 0 or (value == 0 and name in ("robustness_rows", "parallel_starts")):
+            if value < 0 or (value == 0 and name not in ("single_rows", "max_columns")):
                 raise ValueError(f"{name} must be positive, got {value}")
+        for name, seconds in (
+            ("latency_seconds", self.latency_seconds),
+            ("request_timeout", self.request_timeout),
+            ("start_timeout", self.start_timeout),
+        ):
+            if seconds is not None and not seconds > 0:
+                raise ValueError(f"{name} must be a positive number of seconds, got {seconds}")
 
     @property
     def servers(self) -> tuple[str, ...]:

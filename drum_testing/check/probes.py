@@ -67,6 +67,13 @@ class Table:
         return out.getvalue().encode("utf-8")
 
 
+def rows_label(rows: int | None) -> str:
+    """How a batch size reads: "1 row", "1,000 rows"; "input" for a body that is no CSV."""
+    if rows is None:
+        return "input"
+    return "1 row" if rows == 1 else f"{rows:,} rows"
+
+
 def route(target_type: TargetType) -> str:
     """The route a target type is scored on."""
     if target_type is TargetType.UNSTRUCTURED:
@@ -131,17 +138,19 @@ class Probes:
         data = read_input(options.input)
         path = route(options.target_type)
         content_type = content_type_of(options.input, options.target_type)
-        if content_type != CSV:
+        if content_type != CSV or options.target_type is TargetType.UNSTRUCTURED:
+            # An unstructured model reads its body its own way: rows and columns may mean
+            # nothing to it, so it gets the file as it is, and an empty body.
             batch = Probe("batch", Kind.PARITY, path, data, content_type)
             empty = Probe("empty", Kind.ROBUSTNESS, path, b"", content_type)
             note = (
-                f"{options.input.name} is sent as {content_type}: single rows and the "
-                "variants of its columns need a CSV input"
+                f"{options.input.name} is sent as it is ({content_type}): single rows and "
+                "the variants of its columns need a CSV input and a structured model"
             )
             return cls(batch, (), (empty,), (batch,), (note,))
         table = parse_table(data, options.input)
         batch = Probe(
-            f"batch ({len(table.rows)} rows)", Kind.PARITY, path, data, CSV, len(table.rows)
+            f"batch ({rows_label(len(table.rows))})", Kind.PARITY, path, data, CSV, len(table.rows)
         )
         single = tuple(
             Probe(f"row {n}", Kind.PARITY, path, table.csv([row]), CSV, 1)
@@ -197,7 +206,7 @@ def timed(table: Table, batch: Probe, path: str) -> tuple[Probe, ...]:
     sizes = [size for size in LATENCY_ROWS if size != len(table.rows)]
     bodies = [
         Probe(
-            "1 row" if size == 1 else f"{size} rows",
+            rows_label(size),
             Kind.PARITY,
             path,
             table.csv(list(itertools.islice(itertools.cycle(table.rows), size))),

@@ -18,7 +18,7 @@ from drum_testing.version import VERSION
 from .compare import Difference
 from .observe import Answer
 from .options import DRUM, CheckOptions
-from .probes import Kind, Probe
+from .probes import Kind, Probe, rows_label
 from .robustness import Verdict, classify
 from .speed import Latency
 
@@ -139,7 +139,7 @@ class CheckReport:
             found.extend(f"{result.probe.name}: {problem}" for problem in result.problems())
         for name, server in self.servers.items():
             found.extend(
-                f"timing {name}: every timed request of {latency.rows} rows failed"
+                f"timing {name}: every timed request of {rows_label(latency.rows)} failed"
                 for latency in server.latency
                 if latency.p50_ms is None
             )

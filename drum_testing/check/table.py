@@ -10,14 +10,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .options import DRUM
-from .probes import Kind
+from .probes import Kind, rows_label
 from .report import CheckReport, ProbeResult
 from .robustness import classify, describe
 
 CELL = 44
+"""Widest cell; a longer error message is cut (the JSON has it whole)."""
 DETAILS = 5
 """Diffs and tracebacks printed in full; a model that differs everywhere differs alike."""
-"""Widest cell; a longer error message is cut (the JSON has it whole)."""
 
 
 def grid(header: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
@@ -45,12 +45,6 @@ def shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except (ValueError, OSError):
         return str(path)
-
-
-def rows_label(rows: int | None) -> str:
-    if rows is None:
-        return "input"
-    return "1 row" if rows == 1 else f"{rows:,} rows"
 
 
 def figure(value: float | None, digits: int = 1) -> str:

@@ -10,7 +10,11 @@ import pytest
 from drum_testing.check.deploy import DRUM_ARTIFACT_SUFFIXES, drum_refusals, top_level_functions
 from drum_testing.settings import TargetType
 
-HOOKS = "import os\n\ndef load_model(code_dir):\n    return 1\n\nasync def score(data, model):\n    pass\n"
+HOOKS = (
+    "import os\n\n"
+    "def load_model(code_dir):\n    return 1\n\n"
+    "async def score(data, model):\n    pass\n"
+)
 
 
 def folder(tmp_path: Path, custom: str | None, *artifacts: str) -> Path:
