@@ -29,7 +29,7 @@ from .observe import LogCursor, send
 from .options import DRUM, CheckOptions
 from .probes import Probe, Probes
 from .report import CheckReport, ProbeResult, ServerResult
-from .speed import group_rss_mib, time_probe
+from .speed import TimingClient, group_rss_mib, time_probe
 
 Progress = Callable[[str], None]
 """Told what the check is doing, a few words at a time (the terminal's progress line)."""
@@ -148,17 +148,16 @@ def run_check(options: CheckOptions, progress: Progress = _quiet) -> CheckReport
                 progress(f"robustness {index}/{len(probes.robustness)}: {probe.name}")
                 report.robustness.append(ask_all(servers, probe, options))
             for name, server in servers.items():
-                for probe in probes.timed:
-                    progress(f"timing {name}: {probe.name}")
-                    report.servers[name].latency.append(
-                        time_probe(
-                            server.session,
-                            server.url,
-                            probe,
-                            count=options.latency_requests,
-                            seconds=options.latency_seconds,
-                            timeout=options.request_timeout,
+                with TimingClient(server.url, options.request_timeout) as client:
+                    for probe in probes.timed:
+                        progress(f"timing {name}: {probe.name}")
+                        report.servers[name].latency.append(
+                            time_probe(
+                                client,
+                                probe,
+                                count=options.latency_requests,
+                                seconds=options.latency_seconds,
+                            )
                         )
-                    )
     report.seconds = time.perf_counter() - began
     return report

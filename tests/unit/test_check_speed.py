@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -11,14 +12,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-import requests
 
 from drum_testing.check import speed
-from drum_testing.check.observe import Answer
 from drum_testing.check.probes import CSV, Kind, Probe
 from drum_testing.check.speed import (
     GUARD_MODULE,
     Latency,
+    TimingClient,
     group_rss_mib,
     percentile,
     time_probe,
@@ -28,13 +28,15 @@ PROBE = Probe("100 rows", Kind.PARITY, "/predict/", b"a\n1\n", CSV, 100)
 
 
 class StandIn(ThreadingHTTPServer):
-    """``/ok`` answers 200; ``/fail`` 500; ``/flaky`` 500 to every third request."""
+    """``/ok`` answers 200; ``/fail`` 500; ``/flaky`` 500 to every third request; ``/close``
+    200 and closes the connection."""
 
     daemon_threads = True
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.hits: dict[str, int] = {}
+        self.connections = 0
         self.lock = threading.Lock()
 
     @property
@@ -49,6 +51,11 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        with self.server.lock:
+            self.server.connections += 1
+
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", "0")))
         mode = self.path.split("/")[1]
@@ -59,6 +66,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
+        if mode == "close":
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
         self.wfile.write(body)
 
@@ -76,72 +86,84 @@ def stand_in() -> Iterator[StandIn]:
         thread.join()
 
 
-@pytest.fixture
-def session() -> Iterator[requests.Session]:
-    with requests.Session() as opened:
-        yield opened
+def client_for(url: str) -> TimingClient:
+    return TimingClient(url, timeout=5)
 
 
 # --- time_probe against a server --------------------------------------------------------------
 
 
-def test_times_count_requests_after_a_warm_up(stand_in: StandIn, session: requests.Session) -> None:
-    latency = time_probe(session, stand_in.url + "/ok", PROBE, count=5, seconds=30, timeout=5)
+def test_times_count_requests_after_a_warm_up(stand_in: StandIn) -> None:
+    with client_for(stand_in.url + "/ok") as client:
+        latency = time_probe(client, PROBE, count=5, seconds=30)
     assert stand_in.hits == {"ok": 6}
+    assert stand_in.connections == 1  # one keep-alive connection for all six
     assert (latency.rows, latency.requests, latency.failed) == (100, 5, 0)
     assert latency.p50_ms is not None
     assert latency.p99_ms is not None
     assert 0 < latency.p50_ms <= latency.p99_ms
 
 
-def test_failed_requests_are_counted_not_timed(
-    stand_in: StandIn, session: requests.Session
-) -> None:
-    latency = time_probe(session, stand_in.url + "/flaky", PROBE, count=6, seconds=30, timeout=5)
+def test_failed_requests_are_counted_not_timed(stand_in: StandIn) -> None:
+    with client_for(stand_in.url + "/flaky") as client:
+        latency = time_probe(client, PROBE, count=6, seconds=30)
     # Request 1 is the warm-up; of 2..7, 3 and 6 fail.
     assert stand_in.hits == {"flaky": 7}
     assert (latency.requests, latency.failed) == (6, 2)
     assert latency.p50_ms is not None
 
 
-def test_every_request_failing(stand_in: StandIn, session: requests.Session) -> None:
-    latency = time_probe(session, stand_in.url + "/fail", PROBE, count=3, seconds=30, timeout=5)
+def test_every_request_failing(stand_in: StandIn) -> None:
+    with client_for(stand_in.url + "/fail") as client:
+        latency = time_probe(client, PROBE, count=3, seconds=30)
     assert latency == Latency(100, 3, 3, None, None)
     assert stand_in.hits == {"fail": 4}
+
+
+def test_a_connection_the_server_closed_is_opened_again(stand_in: StandIn) -> None:
+    with client_for(stand_in.url + "/close") as client:  # the server closes after each answer
+        assert [client.post(PROBE)[0] for _ in range(3)] == [200, 200, 200]
+    assert stand_in.hits == {"close": 3}
+    assert stand_in.connections == 3
+
+
+def test_no_server_is_no_answer() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # bound, not listening: connecting is refused
+        port = sock.getsockname()[1]
+        with client_for(f"http://127.0.0.1:{port}") as client:
+            status, seconds = client.post(PROBE)
+    assert status is None
+    assert seconds >= 0
+
+
+def test_a_timing_client_takes_http_urls_only() -> None:
+    with pytest.raises(ValueError, match="http://"):
+        TimingClient("https://127.0.0.1:1", timeout=1)
 
 
 # --- time_probe's arithmetic and bounds, with scripted answers --------------------------------
 
 
-class Script:
-    """Stands in for ``send``: the warm-up, then the answers given, in order."""
+class Script(TimingClient):
+    """A client that answers as scripted: the warm-up, then the answers given, in order."""
 
-    def __init__(self, *answers: Answer) -> None:
-        self.answers = [Answer(200, seconds=99.0), *answers]
-        self.calls: list[tuple[str, Probe, float]] = []
+    def __init__(self, *answers: tuple[int | None, float]) -> None:
+        super().__init__("http://127.0.0.1:9", timeout=1)
+        self.answers = [(200, 99.0), *answers]
+        self.calls: list[Probe] = []
 
-    def __call__(
-        self, session: requests.Session, base_url: str, probe: Probe, timeout: float
-    ) -> Answer:
-        self.calls.append((base_url, probe, timeout))
+    def post(self, probe: Probe) -> tuple[int | None, float]:
+        self.calls.append(probe)
         return self.answers[len(self.calls) - 1]
 
 
-def test_percentiles_of_the_successful_answers(monkeypatch: pytest.MonkeyPatch) -> None:
-    script = Script(
-        Answer(200, seconds=0.010),
-        Answer(200, seconds=0.030),
-        Answer(422, seconds=0.001),
-        Answer(201, seconds=0.0200004),
-        Answer(None, seconds=5.0, error="gone"),
-        Answer(500, seconds=0.002),
-    )
-    monkeypatch.setattr(speed, "send", script)
-    with requests.Session() as session:
-        latency = time_probe(session, "http://x", PROBE, count=6, seconds=30, timeout=7)
+def test_percentiles_of_the_successful_answers() -> None:
+    script = Script((200, 0.010), (200, 0.030), (422, 0.001), (201, 0.0200004), (None, 5.0),
+                    (500, 0.002))  # fmt: skip
+    latency = time_probe(script, PROBE, count=6, seconds=30)
     assert latency == Latency(100, 6, 3, 20.0, 30.0)
-    assert [call[0] for call in script.calls] == ["http://x"] * 7
-    assert {call[2] for call in script.calls} == {7}
+    assert script.calls == [PROBE] * 7
 
 
 class Clock:
@@ -151,23 +173,22 @@ class Clock:
     def monotonic(self) -> float:
         return self.readings.pop(0)
 
+    def perf_counter(self) -> float:
+        return 0.0
+
 
 def test_stops_when_the_time_is_up(monkeypatch: pytest.MonkeyPatch) -> None:
-    script = Script(*(Answer(200, seconds=0.001 * n) for n in range(1, 10)))
-    monkeypatch.setattr(speed, "send", script)
+    script = Script(*((200, 0.001 * n) for n in range(1, 10)))
     # The deadline is read once (0 + 1 s), then before each request: 0.2, 0.9, 1.0 (stop).
     monkeypatch.setattr(speed, "time", Clock(0.0, 0.2, 0.9, 1.0))
-    with requests.Session() as session:
-        latency = time_probe(session, "http://x", PROBE, count=9, seconds=1.0, timeout=1)
+    latency = time_probe(script, PROBE, count=9, seconds=1.0)
     assert len(script.calls) == 3  # the warm-up and two timed
     assert latency == Latency(100, 2, 0, 1.5, 2.0)
 
 
-def test_stops_at_count(monkeypatch: pytest.MonkeyPatch) -> None:
-    script = Script(*(Answer(200, seconds=0.001) for _ in range(10)))
-    monkeypatch.setattr(speed, "send", script)
-    with requests.Session() as session:
-        latency = time_probe(session, "http://x", PROBE, count=4, seconds=30, timeout=1)
+def test_stops_at_count() -> None:
+    script = Script(*((200, 0.001) for _ in range(10)))
+    latency = time_probe(script, PROBE, count=4, seconds=30)
     assert len(script.calls) == 5
     assert latency.requests == 4
 
