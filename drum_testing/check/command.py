@@ -27,7 +27,7 @@ from drum_testing.settings import (
     Settings,
     TargetType,
 )
-from drum_testing.tunables import positive_int
+from drum_testing.tunables import positive_int, positive_seconds
 
 from .options import (
     DEFAULT_LATENCY_REQUESTS,
@@ -62,16 +62,6 @@ def _non_negative(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
     return int(text)
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
-    return value
 
 
 def add_check_arguments(parser: argparse.ArgumentParser) -> None:
@@ -113,13 +103,13 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--latency-seconds",
-        type=_seconds,
+        type=positive_seconds,
         default=DEFAULT_LATENCY_SECONDS,
         help=f"at most this long per batch size and server (default {DEFAULT_LATENCY_SECONDS:g})",
     )
     parser.add_argument(
         "--start-timeout",
-        type=_seconds,
+        type=positive_seconds,
         help="seconds each server may take to start (default 30; 120 for DRUM)",
     )
     parser.add_argument(

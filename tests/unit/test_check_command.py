@@ -23,7 +23,6 @@ from drum_testing.check.command import (
     USAGE_ERROR,
     UsageError,
     _non_negative,
-    _seconds,
     build_options,
     drum_labels,
     server_types,
@@ -125,12 +124,15 @@ def test_non_negative() -> None:
             _non_negative(bad)
 
 
-def test_seconds() -> None:
-    assert _seconds("2.5") == 2.5
-    assert _seconds("1e-3") == 0.001
-    for bad in ("0", "-1", "nan", "soon", ""):
-        with pytest.raises(argparse.ArgumentTypeError, match="expected a positive number"):
-            _seconds(bad)
+@pytest.mark.parametrize("flag", ["--latency-seconds", "--start-timeout"])
+@pytest.mark.parametrize("bad", ["0", "-1", "nan", "inf", "soon"])
+def test_seconds_must_be_positive_and_finite(
+    flag: str, bad: str, data_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.build_parser().parse_args(check_args(data_csv, flag, bad))
+    assert exited.value.code == USAGE_ERROR
+    assert f"argument {flag}: expected a number of seconds" in capsys.readouterr().err
 
 
 # --- labels -----------------------------------------------------------------------------------
@@ -258,7 +260,7 @@ def test_the_test_kit_not_installed(
         ),
         (
             ["--latency-seconds", "0"],
-            "argument --latency-seconds: expected a positive number of seconds, got '0'",
+            "argument --latency-seconds: expected a number of seconds above 0, got '0'",
         ),
     ],
 )
