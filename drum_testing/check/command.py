@@ -189,6 +189,7 @@ def build_options(
         drum=args.drum,
         target_name=settings.target_name,
         runtime_params_file=Path(params_file) if params_file is not None else None,
+        logging_level=args.logging_level,
         single_rows=args.single_rows,
         robustness_rows=args.robustness_rows,
         latency_requests=args.latency_requests,

@@ -50,6 +50,8 @@ class CheckOptions:
     """Also start real DRUM (``datarobot-drum``'s ``drum server``, werkzeug mode)."""
     target_name: str | None = None
     runtime_params_file: Path | None = None
+    logging_level: str | None = None
+    """The servers' ``--logging-level`` (DRUM's words); None: their default, warning."""
     single_rows: int = DEFAULT_SINGLE_ROWS
     """The input's first rows, each sent alone (parity)."""
     robustness_rows: int = DEFAULT_ROBUSTNESS_ROWS

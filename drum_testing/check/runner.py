@@ -65,6 +65,7 @@ def make_run(name: str, options: CheckOptions) -> DrumServerRun:
         server_type="flask" if name == DRUM else name,
         runtime="drum" if name == DRUM else "drum_testing",
         target_name=options.target_name,
+        logging_level=options.logging_level,
         extra_args=extra_args,
         wait_for_server_timeout=options.start_timeout,
         log_dir=options.log_dir / name if options.log_dir is not None else None,

@@ -375,6 +375,8 @@ def test_arguments_become_options(
         "45",
         "--log-dir",
         str(tmp_path / "logs"),
+        "--logging-level",
+        "info",
         "--quiet",
     ]
     status, _, _ = run_main(argv, capsys)
@@ -387,6 +389,7 @@ def test_arguments_become_options(
     assert options.servers == ("fastapi", "flask", "drum")
     assert (options.single_rows, options.robustness_rows, options.latency_requests) == (0, 7, 3)
     assert (options.latency_seconds, options.start_timeout) == (1.5, 45.0)
+    assert options.logging_level == "info"
     assert options.log_dir == tmp_path / "logs"
 
 
