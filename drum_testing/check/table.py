@@ -147,7 +147,14 @@ def render(report: CheckReport) -> str:
         lines.append(f"FAILED: {len(problems)} problem(s)")
         lines += [f"  - {problem}" for problem in problems]
     else:
-        what = "no difference between server types, no 5xx"
+        ours = [name for name in report.servers if name != DRUM]
+        what = (
+            "no difference between server types, no 5xx"
+            if len(ours) > 1
+            else f"no 5xx (one server type, {ours[0] if ours else 'none'}: nothing to compare)"
+        )
+        if DRUM in report.servers:
+            what += "; DRUM answers the input alike"
         lines.append(f"OK: {what} ({report.seconds:.1f} s)")
     return "\n".join(lines) + "\n"
 

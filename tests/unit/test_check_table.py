@@ -123,6 +123,19 @@ def test_notes_and_problems() -> None:
     assert "OK:" not in text
 
 
+def test_one_server_type_has_nothing_to_compare() -> None:
+    report = clean_report()
+    del report.servers["fastapi"]
+    last = render(report).splitlines()[-1]
+    assert last == "OK: no 5xx (one server type, flask: nothing to compare) (3.2 s)"
+
+
+def test_with_drum_the_ok_says_drum_agreed() -> None:
+    report = clean_report()
+    report.servers["drum"] = ServerResult("drum", 5.0, 130.0)
+    assert render(report).splitlines()[-1].endswith("; DRUM answers the input alike (3.2 s)")
+
+
 def test_a_clean_report_says_ok() -> None:
     text = render(clean_report())
     assert text.splitlines()[-1] == "OK: no difference between server types, no 5xx (3.2 s)"
