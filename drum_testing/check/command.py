@@ -19,6 +19,7 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drum_testing.settings import (
     RUNTIME_PARAMS_FILE_ENV,
@@ -29,14 +30,15 @@ from drum_testing.settings import (
 )
 from drum_testing.tunables import positive_int, positive_seconds
 
-from .options import (
+from .defaults import (
     DEFAULT_LATENCY_REQUESTS,
     DEFAULT_LATENCY_SECONDS,
     DEFAULT_ROBUSTNESS_ROWS,
     DEFAULT_SINGLE_ROWS,
-    CheckOptions,
-    installed_types,
 )
+
+if TYPE_CHECKING:  # the parser is built on every server start: imported where used
+    from .options import CheckOptions
 
 USAGE_ERROR = 2
 TEST_KIT_HINT = "pip install 'drum-testing[testing]'"
@@ -139,6 +141,8 @@ def build_options(
     from drum_testing.code_dir import check_code_dir
     from drum_testing.errors import ModelLoadError
     from drum_testing.servers import install_hint, missing_modules
+
+    from .options import CheckOptions, installed_types
 
     if importlib.util.find_spec("requests") is None:
         raise UsageError(f"check needs the test kit, which is not installed: {TEST_KIT_HINT}")

@@ -8,15 +8,18 @@ from pathlib import Path
 
 from drum_testing.settings import ServerType, TargetType
 
+from .defaults import (
+    DEFAULT_LATENCY_REQUESTS,
+    DEFAULT_LATENCY_SECONDS,
+    DEFAULT_MAX_COLUMNS,
+    DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_ROBUSTNESS_ROWS,
+    DEFAULT_SINGLE_ROWS,
+)
+
 DRUM = "drum"
 """The name real DRUM goes by in a report, beside the server types."""
 
-DEFAULT_SINGLE_ROWS = 20
-DEFAULT_ROBUSTNESS_ROWS = 100
-DEFAULT_MAX_COLUMNS = 50
-DEFAULT_LATENCY_REQUESTS = 20
-DEFAULT_LATENCY_SECONDS = 10.0
-DEFAULT_REQUEST_TIMEOUT = 60.0
 LATENCY_ROWS = (1, 100)
 """Batch sizes timed besides the whole file (``drum perf-test``'s smallest ones)."""
 

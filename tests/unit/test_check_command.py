@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from importlib.machinery import ModuleSpec
 from pathlib import Path
@@ -27,14 +29,14 @@ from drum_testing.check.command import (
     drum_labels,
     server_types,
 )
-from drum_testing.check.junit import to_junit
-from drum_testing.check.options import (
+from drum_testing.check.defaults import (
     DEFAULT_LATENCY_REQUESTS,
     DEFAULT_LATENCY_SECONDS,
     DEFAULT_ROBUSTNESS_ROWS,
     DEFAULT_SINGLE_ROWS,
-    CheckOptions,
 )
+from drum_testing.check.junit import to_junit
+from drum_testing.check.options import CheckOptions
 from drum_testing.check.report import CheckReport
 from drum_testing.check.table import render
 from drum_testing.settings import ServerType, TargetType
@@ -471,3 +473,21 @@ def test_an_interrupted_check(
         "drum-testing check: interrupted; every server was stopped",
     ]
     assert out == ""
+
+
+def test_building_the_command_line_imports_nothing_of_the_check_but_its_options() -> None:
+    """``drum-testing server`` builds the parser, check's options included, on every start:
+    the check's machinery (requests, the test kit, its dataclasses) must not come with it."""
+    code = (
+        "import sys; from drum_testing import cli; cli.build_parser(); "
+        "print(' '.join(sorted(m for m in sys.modules "
+        "if m.startswith(('drum_testing.check', 'drum_testing.testing', 'requests')))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == [
+        "drum_testing.check",
+        "drum_testing.check.command",
+        "drum_testing.check.defaults",
+    ]
