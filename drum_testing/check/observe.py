@@ -9,6 +9,7 @@ traceback) is kept.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from dataclasses import dataclass, field
@@ -165,7 +166,7 @@ def send(
         seconds,
     )
     if response.status_code >= 500 and log is not None:
-        answer = Answer(**{**answer.__dict__, "log": log.traceback()})
+        answer = dataclasses.replace(answer, log=log.traceback())
     return answer
 
 

@@ -51,10 +51,17 @@ def figure(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
-def _parity_row(result: ProbeResult, names: Sequence[str]) -> list[str]:
+def _differing(result: ProbeResult) -> set[str]:
+    """The servers whose answer the report flags: a type that differs from the first type,
+    and DRUM where it differs from ours (for the input; on a variant that is a note)."""
     different = {difference.server for difference in result.differences}
-    if result.drum_difference is not None:
-        different.add("drum")
+    if result.drum_difference is not None and result.probe.kind is Kind.PARITY:
+        different.add(DRUM)
+    return different
+
+
+def _parity_row(result: ProbeResult, names: Sequence[str]) -> list[str]:
+    different = _differing(result)
     row = [result.probe.name]
     for name in names:
         answer = result.answers.get(name)
@@ -67,7 +74,7 @@ def _parity_row(result: ProbeResult, names: Sequence[str]) -> list[str]:
 
 
 def _robustness_row(result: ProbeResult, names: Sequence[str]) -> list[str]:
-    different = {difference.server for difference in result.differences}
+    different = _differing(result)
     row = [result.probe.name]
     previous = None
     for name in names:
