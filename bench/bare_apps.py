@@ -30,9 +30,9 @@ import uvicorn
 from gunicorn.app.base import BaseApplication
 from starlette.requests import Request  # here, not in fastapi_app: FastAPI reads annotations
 
-from drum_testing.lifeline import watch_lifeline
-from drum_testing.servers.gunicorn import tuning_options
-from drum_testing.settings import Settings, TargetType
+from drum_testing.config.settings import Settings, TargetType
+from drum_testing.servers.lifeline import watch_lifeline
+from drum_testing.servers.wsgi.gunicorn import tuning_options
 
 if TYPE_CHECKING:
     import flask
@@ -81,8 +81,7 @@ def fastapi_app(middleware: str = "none") -> FastAPI:
     from starlette.middleware.base import BaseHTTPMiddleware
     from starlette.responses import Response
 
-    from drum_testing.flusher import StdoutFlusher
-    from drum_testing.servers.middleware import StdoutFlusherMiddleware
+    from drum_testing.servers.flusher import StdoutFlusher, StdoutFlusherMiddleware
 
     flusher = StdoutFlusher(0.5)
 

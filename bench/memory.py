@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from bench.batches import PAIRS, floats_csv
 from bench.report import Target, _judge, _num, _short, _table
 from bench.servers import Running
-from drum_testing.testing.process import group_pids
+from drum_testing.launch.process import group_pids
 
 ROWS_PER_MIB = 6_700
 """Rows of the bench's 8-float CSV per MiB (about 156 bytes a row)."""

@@ -40,7 +40,7 @@ from bench.servers import (
     start_drum,
     start_ours,
 )
-from drum_testing.settings import DEFAULT_MAX_BODY_BYTES
+from drum_testing.config.settings import DEFAULT_MAX_BODY_BYTES
 from drum_testing.testing import DrumServerRun, ServerStartError
 
 CONFIGS: dict[str, tuple[str, int | None]] = {

@@ -19,15 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.load import Request
-from drum_testing.settings import SERVER_TYPE_ENV
-from drum_testing.testing import DrumServerRun, listening_socket
-from drum_testing.testing.process import (
+from drum_testing.config.settings import SERVER_TYPE_ENV
+from drum_testing.launch.process import (
     Lifeline,
     group_pids,
     start_process_group,
     stop_process_group,
     tail_lines,
 )
+from drum_testing.testing import DrumServerRun, listening_socket
 
 ROOT = Path(__file__).resolve().parent.parent
 TRIVIAL_MODEL = ROOT / "bench" / "models" / "trivial"

@@ -1,9 +1,10 @@
-"""The exceptions that cross module boundaries.
+"""The model's faults, and the error a model raises to answer a status of its own.
 
 ``CustomHTTPError`` is public: model code raises it to answer with a status of its own,
-with DRUM's signature ``CustomHTTPError(message, status_code=400)``.
-``RequestError`` is ours: request decoding raises it for a client's mistake, and the core
-turns it into ``{"message": "ERROR: ..."}`` with its status.
+with DRUM's signature ``CustomHTTPError(message, status_code=400)``. The others say the
+model is at fault: its folder could not be loaded (:class:`ModelLoadError`), or a hook
+returned something that cannot be served (:class:`ModelOutputError`, a 500). A client's
+mistakes are :class:`drum_testing.http.errors.RequestError`.
 """
 
 from __future__ import annotations
@@ -59,15 +60,9 @@ def user_http_error(exc: BaseException) -> tuple[int, str] | None:
     return None
 
 
-class RequestError(Exception):
-    """A request we cannot serve because of what the client sent (a 4xx)."""
-
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = headers or {}
-
-
 class ModelLoadError(Exception):
     """The model folder could not be loaded; the message says why and the cause is chained."""
+
+
+class ModelOutputError(Exception):
+    """The model's hooks returned something we cannot serve; the model's fault, a 500."""

@@ -12,7 +12,7 @@ then checks, side by side:
 ::
 
     from drum_testing.check import CheckOptions, run_check
-    from drum_testing.settings import TargetType
+    from drum_testing.config.settings import TargetType
 
     report = run_check(CheckOptions(Path("model"), TargetType.REGRESSION, Path("data.csv")))
     assert report.ok, render(report)

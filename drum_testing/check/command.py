@@ -21,14 +21,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from drum_testing.settings import (
+from drum_testing.config.settings import (
     RUNTIME_PARAMS_FILE_ENV,
     SERVER_TYPE_ALIASES,
     ServerType,
     Settings,
     TargetType,
 )
-from drum_testing.tunables import positive_int, positive_seconds
+from drum_testing.config.tunables import positive_int, positive_seconds
 
 from .defaults import (
     DEFAULT_LATENCY_REQUESTS,
@@ -138,9 +138,9 @@ class UsageError(ValueError):
 def build_options(
     settings: Settings, args: argparse.Namespace, environ: Mapping[str, str]
 ) -> CheckOptions:
-    from drum_testing.code_dir import check_code_dir
     from drum_testing.errors import ModelLoadError
-    from drum_testing.servers import install_hint, missing_modules
+    from drum_testing.model.folder import check_code_dir
+    from drum_testing.servers.registry import install_hint, missing_modules
 
     from .options import CheckOptions, installed_types
 
@@ -166,7 +166,7 @@ def build_options(
                     f"{install_hint(server_type)}"
                 )
     if args.drum:
-        from drum_testing.testing.drum_runtime import DrumNotFoundError, find_drum
+        from drum_testing.launch.drum import DrumNotFoundError, find_drum
 
         try:
             find_drum()

@@ -18,8 +18,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from drum_testing.code_dir import CUSTOM_FILE
-from drum_testing.settings import TargetType
+from drum_testing.config.settings import TargetType
+from drum_testing.model.folder import CUSTOM_FILE
 
 DRUM_ARTIFACT_SUFFIXES = (".pkl", ".pth", ".h5", ".joblib", ".onnx")
 """The artifacts DRUM 1.18.1's Python predictors load without a hook (``PythonArtifacts``)."""

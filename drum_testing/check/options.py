@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from drum_testing.settings import ServerType, TargetType
+from drum_testing.config.settings import ServerType, TargetType
 
 from .defaults import (
     DEFAULT_LATENCY_REQUESTS,
@@ -26,7 +26,7 @@ LATENCY_ROWS = (1, 100)
 
 def installed_types() -> tuple[ServerType, ...]:
     """The server types whose dependencies are installed here."""
-    from drum_testing.servers import missing_modules
+    from drum_testing.servers.registry import missing_modules
 
     return tuple(t for t in ServerType if not missing_modules(t))
 

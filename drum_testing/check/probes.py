@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
-from drum_testing.settings import TargetType
+from drum_testing.config.settings import TargetType
 
 from .options import LATENCY_ROWS, CheckOptions
 

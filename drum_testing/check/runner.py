@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from drum_testing.testing.run import DrumServerRun, ServerStartError
+from drum_testing.launch.run import DrumServerRun, ServerStartError
 
 from . import compare
 from .deploy import drum_refusals

@@ -16,11 +16,11 @@ import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from drum_testing.testing.process import group_pids
+from drum_testing.launch.process import group_pids
 
 from .probes import Probe
 
-GUARD_MODULE = b"drum_testing.testing.drum_guard"
+GUARD_MODULE = b"drum_testing.launch.guard"
 """Real DRUM's watchdog shares its process group; it is ours, so it is not counted."""
 
 

@@ -16,7 +16,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from drum_testing.core import PredictionCore
+    from drum_testing.app.core import PredictionCore
 
 logger = logging.getLogger(__name__)
 

@@ -8,19 +8,23 @@
         requests.get(run.url_server_address + "/ping/")
 
 ``runtime="drum"`` starts real DRUM (``drum server``) the same way
-(:mod:`drum_testing.testing.drum_runtime`). With the package installed, pytest also gets the
+(:mod:`drum_testing.launch.drum`). With the package installed, pytest also gets the
 ``drum_server`` and ``drum_server_type`` fixtures, and the session-wide ``drum_shared_server``
 (:mod:`drum_testing.testing.plugin`). :func:`check_model` (and the ``drum_check`` fixture)
 runs ``drum-testing check``'s checks and fails a test with the report
 (:mod:`drum_testing.testing.model_check`).
+
+This package is the kit's face; the launch machinery is :mod:`drum_testing.launch`, below
+``drum-testing check``, which both this kit and the command use.
 """
 
 from __future__ import annotations
 
-from .drum_options import resolve_server_type
+from drum_testing.launch.parameters import resolve_server_type
+from drum_testing.launch.ports import listening_socket
+from drum_testing.launch.run import DrumServerRun, ServerStartError
+
 from .model_check import ModelCheckFailed, check_model
-from .ports import listening_socket
-from .run import DrumServerRun, ServerStartError
 
 __all__ = [
     "DrumServerRun",

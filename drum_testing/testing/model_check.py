@@ -26,12 +26,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from drum_testing.settings import ServerType, TargetType
+from drum_testing.config.settings import ServerType, TargetType
+from drum_testing.launch.parameters import check_labels, resolve_server_type, target_type_value
 
-from .drum_options import check_labels, resolve_server_type, target_type_value
-
-if TYPE_CHECKING:  # the check imports this package's runner: imported where used
-    from drum_testing.check.report import CheckReport
+if TYPE_CHECKING:  # the check needs requests: imported when a check runs, so that the
+    from drum_testing.check.report import CheckReport  # pytest plugin loads without it
 
 
 class ModelCheckFailed(AssertionError):

@@ -42,12 +42,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pytest
 
-from .drum_options import resolve_server_type
-from .drum_runtime import RUNTIMES
+from drum_testing.launch.drum import RUNTIMES
+from drum_testing.launch.parameters import resolve_server_type
+from drum_testing.launch.run import LOG_TAIL_LINES, DrumServerRun
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the check needs requests: imported when a check runs
     from drum_testing.check.report import CheckReport
-from .run import LOG_TAIL_LINES, DrumServerRun
 
 _RUNS = pytest.StashKey[list[DrumServerRun]]()
 LOGS_DIR = "drum-server-logs"
@@ -101,7 +101,7 @@ def drum_runtime(pytestconfig: pytest.Config) -> str:
 
 @pytest.fixture
 def drum_server_type() -> str:
-    """The server type tests run against: :data:`~drum_testing.settings.SERVER_TYPE_ENV`
+    """The server type tests run against: :data:`~drum_testing.config.settings.SERVER_TYPE_ENV`
     resolved to its canonical name (``"flask"`` when unset)."""
     return resolve_server_type()
 

@@ -1,4 +1,5 @@
-"""The conformance session's option and summary (how many cases answer exactly as DRUM)."""
+"""The conformance session's option, its ledger, and its summary (how many cases answer
+exactly as DRUM)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conformance.ledger import LEDGER
+from tests.contract.improvements import Ledger, load
+
+LEDGER = Ledger(load())
+"""The one ledger of a conformance run, kept by the tests and read by the summary."""
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -19,7 +23,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         f"{seen} battery cases: {identical} answered as DRUM on all three server types "
         "(status, content type, body and headers, but for the headers every answer of ours "
         f"adds); {len(LEDGER.declared)} differ only as the {entries} declared improvements "
-        "say (tests/functional/improvements.yaml)"
+        "say (tests/contract/improvements.yaml)"
     )
 
 
@@ -36,3 +40,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def record_to(pytestconfig: pytest.Config) -> Path | None:
     value: Path | None = pytestconfig.getoption("--record-differences")
     return value
+
+
+@pytest.fixture(scope="session")
+def ledger() -> Ledger:
+    return LEDGER

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from drum_testing.testing import ModelCheckFailed, check_model
-from tests.conftest import MODELS
+from tests.helpers.models import MODELS
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST: dict[str, Any] = {"single_rows": 2, "latency_requests": 2, "latency_seconds": 2.0}

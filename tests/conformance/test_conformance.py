@@ -4,7 +4,7 @@ Run by ``nox -s conformance``, which installs ``datarobot-drum==1.18.1`` beside 
 type. Each case is sent to DRUM (its werkzeug mode) and to a flask, a gunicorn and a fastapi
 server of ours, serving the same fixture model. Every part of our answer (status, content
 type, each JSON key of the body or the whole body, our headers) must equal DRUM's, unless
-tests/functional/improvements.yaml declares the difference; a failure prints the undeclared
+tests/contract/improvements.yaml declares the difference; a failure prints the undeclared
 ones as entries to paste there (with a why) or to fix. Entries that no longer match fail
 too, so the list, and docs/CONTRACT.md rendered from it, stay true.
 """
@@ -17,11 +17,20 @@ from typing import Any
 import pytest
 
 from drum_testing.testing.plugin import DrumServerFactory
-from tests.conformance.ledger import LEDGER
-from tests.conftest import MODELS
-from tests.functional.contract import CASES, TARGET_NAME, Case, folder, observe, send
-from tests.functional.contract import MODELS as CONTRACT_MODELS
-from tests.functional.improvements import ALL_TYPES, COMPARED_HEADERS, as_yaml, differences, fields
+from tests.contract.case import Case
+from tests.contract.cases import CASES
+from tests.contract.exchange import observe, send
+from tests.contract.improvements import (
+    ALL_TYPES,
+    COMPARED_HEADERS,
+    Ledger,
+    as_yaml,
+    differences,
+    fields,
+)
+from tests.contract.models import MODELS as CONTRACT_MODELS
+from tests.contract.models import TARGET_NAME, folder
+from tests.helpers.models import MODELS
 
 SERVER = "http://<server>"
 """What a server's own address becomes in an answer (DRUM's Location is absolute)."""
@@ -64,7 +73,9 @@ def serve(drum_shared_server: DrumServerFactory) -> Any:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_we_answer_as_drum_does(serve: Any, case: Case, record_to: Path | None) -> None:
+def test_we_answer_as_drum_does(
+    serve: Any, case: Case, record_to: Path | None, ledger: Ledger
+) -> None:
     drum = parts(serve(case.model, runtime="drum", server_type="flask"), case)
     undeclared = []
     identical = True
@@ -72,24 +83,24 @@ def test_we_answer_as_drum_does(serve: Any, case: Case, record_to: Path | None) 
         ours = parts(serve(case.model, server_type=server_type), case)
         found = differences(drum, ours)
         # "As DRUM" but for the differences every answer of ours has (two headers of ours).
-        identical = identical and all(LEDGER.everywhere(n, *v) for n, v in found.items())
-        left = LEDGER.undeclared(case.id, server_type, found)
+        identical = identical and all(ledger.everywhere(n, *v) for n, v in found.items())
+        left = ledger.undeclared(case.id, server_type, found)
         if left:
             undeclared.append(as_yaml(case.id, server_type, left))
-    LEDGER.record(case.id, identical, all_declared=not undeclared)
+    ledger.record(case.id, identical, all_declared=not undeclared)
     if undeclared and record_to is not None:
         with record_to.open("a", encoding="utf-8") as out:
             out.write("".join(undeclared))
     assert not undeclared, (
         f"{case.method} {case.path} differs from DRUM 1.18.1 where no declared improvement "
-        "says so; fix ours, or add to tests/functional/improvements.yaml:\n" + "".join(undeclared)
+        "says so; fix ours, or add to tests/contract/improvements.yaml:\n" + "".join(undeclared)
     )
 
 
-def test_every_declared_improvement_still_holds() -> None:
+def test_every_declared_improvement_still_holds(ledger: Ledger) -> None:
     """Runs last (file order): an entry DRUM and we no longer differ on is stale."""
-    if not LEDGER.seen:
+    if not ledger.seen:
         pytest.skip("no battery case ran")
-    if len(LEDGER.seen) < len(CASES):
+    if len(ledger.seen) < len(CASES):
         pytest.skip("only part of the battery ran; entries of the rest cannot be checked")
-    assert not LEDGER.stale(), "\n".join(LEDGER.stale())
+    assert not ledger.stale(), "\n".join(ledger.stale())

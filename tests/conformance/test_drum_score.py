@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from drum_testing.settings import ARGUMENT_VARIABLES, TARGET_NAME_ENV
-from tests.conftest import MODELS
-from tests.functional.contract import MODELS as CONTRACT_MODELS
-from tests.functional.contract import TARGET_NAME, folder
+from drum_testing.config.settings import ARGUMENT_VARIABLES, TARGET_NAME_ENV
+from tests.contract.models import MODELS as CONTRACT_MODELS
+from tests.contract.models import TARGET_NAME, folder
+from tests.helpers.models import MODELS
 
 ROOT = Path(__file__).resolve().parents[2]
 

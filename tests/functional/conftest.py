@@ -6,17 +6,14 @@ session) decides, and ``DrumServerRun`` picks it up.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from drum_testing.testing import DrumServerRun
 from drum_testing.testing.plugin import DrumServerFactory
-from tests.conftest import MODELS
-from tests.functional.contract import MODELS as CONTRACT_MODELS
-from tests.functional.contract import TARGET_NAME, folder
-
-ModelServer = Callable[[str], DrumServerRun]
+from tests.contract.models import MODELS as CONTRACT_MODELS
+from tests.contract.models import TARGET_NAME, folder
+from tests.helpers.models import MODELS
+from tests.helpers.servers import ModelServer
 
 
 @pytest.fixture

@@ -6,9 +6,11 @@ import pytest
 import requests
 
 from drum_testing.testing import resolve_server_type
-from tests.conftest import BINARY_LABELS, MODELS
-from tests.functional.conftest import ModelServer
-from tests.functional.contract import CASES, Case, check, decode_events, send
+from tests.contract.case import Case
+from tests.contract.cases import CASES
+from tests.contract.exchange import check, decode_events, send
+from tests.helpers.models import BINARY_LABELS, MODELS
+from tests.helpers.servers import ModelServer
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])

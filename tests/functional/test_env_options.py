@@ -5,13 +5,10 @@ from __future__ import annotations
 import pytest
 import requests
 
-from drum_testing.settings import (
-    TARGET_TYPE_ENV,
-    WITH_ERROR_SERVER_ENV,
-)
+from drum_testing.config.settings import TARGET_TYPE_ENV, WITH_ERROR_SERVER_ENV
 from drum_testing.testing import DrumServerRun
 from drum_testing.testing.plugin import DrumServerFactory
-from tests.conftest import BINARY_LABELS, MODELS, MULTICLASS_LABELS
+from tests.helpers.models import BINARY_LABELS, MODELS, MULTICLASS_LABELS
 
 MOVED_TO_ENV = ("--code-dir", "--target-type", "--address", "--class-labels")
 """Options DrumServerRun(pass_args_as_env_vars=True) gives as variables instead of flags."""

@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 import requests
 
+from drum_testing.launch.process import group_exists
 from drum_testing.testing import DrumServerRun, ServerStartError
 from drum_testing.testing.plugin import DrumServerFactory
-from drum_testing.testing.process import group_exists
-from tests.conftest import MODELS, wait_for
+from tests.helpers.models import MODELS
+from tests.helpers.waiting import wait_for
 
 REGRESSION = MODELS / "regression"
 CSV_HEADERS = {"Content-Type": "text/csv"}

@@ -10,7 +10,8 @@ import pytest
 import requests
 
 from drum_testing.testing.plugin import DrumServerFactory
-from tests.conftest import MODELS, wait_for
+from tests.helpers.models import MODELS
+from tests.helpers.waiting import wait_for
 
 TURNS = MODELS / "turns"
 REGRESSION = MODELS / "regression"

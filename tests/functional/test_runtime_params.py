@@ -12,10 +12,10 @@ from typing import Any
 
 import requests
 
-from drum_testing.settings import RUNTIME_PARAMS_FILE_ENV
+from drum_testing.config.settings import RUNTIME_PARAMS_FILE_ENV
 from drum_testing.testing import DrumServerRun
 from drum_testing.testing.plugin import DrumServerFactory
-from tests.conftest import MODELS
+from tests.helpers.models import MODELS
 
 MODEL = MODELS / "runtime_params"
 NAMES = [

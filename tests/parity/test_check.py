@@ -23,10 +23,10 @@ import pytest
 
 from drum_testing.check import runner
 from drum_testing.check.report import CheckReport
-from drum_testing.settings import ServerType
+from drum_testing.config.settings import ServerType
 from drum_testing.testing import DrumServerRun, ModelCheckFailed, check_model
 from drum_testing.testing.plugin import DrumCheckFactory
-from tests.conftest import BINARY_LABELS, MODELS, MULTICLASS_LABELS, MULTILABEL_LABELS
+from tests.helpers.models import BINARY_LABELS, MODELS, MULTICLASS_LABELS, MULTILABEL_LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "regression"

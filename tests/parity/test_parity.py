@@ -14,21 +14,14 @@ from collections.abc import Callable
 
 import pytest
 
-from drum_testing.settings import ServerType
+from drum_testing.config.settings import ServerType
 from drum_testing.testing.plugin import DrumServerFactory
-from tests.conftest import MODELS
-from tests.functional.contract import (
-    CASES,
-    TARGET_NAME,
-    Case,
-    Observed,
-    folder,
-    observe,
-    send,
-)
-from tests.functional.contract import (
-    MODELS as CONTRACT_MODELS,
-)
+from tests.contract.case import Case
+from tests.contract.cases import CASES
+from tests.contract.exchange import Observed, observe, send
+from tests.contract.models import MODELS as CONTRACT_MODELS
+from tests.contract.models import TARGET_NAME, folder
+from tests.helpers.models import MODELS
 
 SERVER_TYPES = tuple(t.value for t in ServerType)
 REFERENCE = ServerType.FLASK.value

@@ -7,20 +7,18 @@ Unlike the functional tests, these name their server type: each test runs once p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from drum_testing.testing import DrumServerRun
-from tests.conftest import MODELS
+from tests.helpers.models import MODELS
+from tests.helpers.servers import Shape, Start
 
 SHAPES = [("flask", 1), ("gunicorn", 1), ("gunicorn", 2), ("fastapi", 1), ("fastapi", 2)]
 """(server type, workers): flask has no workers of its own."""
-
-Shape = tuple[str, int]
-Start = Callable[..., DrumServerRun]
 
 
 @pytest.fixture(params=SHAPES, ids=[f"{t}-{w}w" for t, w in SHAPES])

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from drum_testing.testing import DrumServerRun
-from tests.conftest import MODELS
+from tests.helpers.models import MODELS
 
 ROUTES = [
     "/", "/ping/", "/health/", "/info/", "/capabilities/", "/stats/", "/predict/",

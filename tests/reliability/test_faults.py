@@ -11,9 +11,9 @@ from pathlib import Path
 
 import requests
 
-from drum_testing.testing.process import group_exists, group_pids
-from tests.conftest import wait_for
-from tests.reliability.conftest import Shape, Start
+from drum_testing.launch.process import group_exists, group_pids
+from tests.helpers.servers import Shape, Start
+from tests.helpers.waiting import wait_for
 
 CSV = {"Content-Type": "text/csv"}
 IN_FLIGHT = 4

@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from drum_testing.launch.process import group_pids
 from drum_testing.testing import DrumServerRun
-from drum_testing.testing.process import group_pids
-from tests.conftest import MODELS
+from tests.helpers.models import MODELS
 
 TOTAL = 20_000
 CLIENTS = 4

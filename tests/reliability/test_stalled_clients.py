@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import statistics
 
-from tests.reliability.clients import closed_by_server, open_connections, p99, ping_latencies
-from tests.reliability.conftest import Start
+from tests.helpers.clients import closed_by_server, open_connections, p99, ping_latencies
+from tests.helpers.servers import Start
 
 STALLED = 256
 IDLE = 64

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import requests
 
-from tests.conftest import wait_for
-from tests.reliability.clients import connect, raw_request
-from tests.reliability.conftest import Start
+from tests.helpers.clients import connect, raw_request
+from tests.helpers.servers import Start
+from tests.helpers.waiting import wait_for
 
 
 def test_a_client_that_leaves_a_stream_stops_the_models_generator(

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from drum_testing import arguments, cli, servers
-from drum_testing.settings import (
+from drum_testing import cli
+from drum_testing.config import arguments
+from drum_testing.config.settings import (
     ADDRESS_ENV,
     CLASS_LABELS_ENV,
     CLASS_LABELS_FILE_ENV,
@@ -36,7 +37,9 @@ from drum_testing.settings import (
     Settings,
     TargetType,
 )
-from tests.conftest import MODELS
+from drum_testing.servers import registry as servers
+from drum_testing.servers import serve as serve_module
+from tests.helpers.models import MODELS
 
 ERROR_PREFIX = "drum-testing server: error: "
 MODELS_DIR = MODELS.resolve()
@@ -48,7 +51,7 @@ def never_serve(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(settings: Settings) -> int:
         pytest.fail(f"main() reached serve() with {settings}")
 
-    monkeypatch.setattr(cli, "serve", refuse)
+    monkeypatch.setattr(serve_module, "serve", refuse)
 
 
 def run_main(
@@ -176,7 +179,7 @@ def test_bad_arguments_exit_2_with_one_line(
         ),
         pytest.param(
             {SERVER_TYPE_ENV: '{"type": "string"'},
-            f"{SERVER_TYPE_ENV} is not valid JSON",
+            f"{SERVER_TYPE_ENV}: Invalid runtime parameter json payload",
             id="server-type-bad-json",
         ),
         pytest.param(
@@ -214,7 +217,7 @@ def test_a_server_type_whose_extra_is_missing_is_one_line_before_the_model_loads
     for name in ("gunicorn", "fastapi", "uvicorn"):
         monkeypatch.setitem(sys.modules, name, None)
     loaded: list[object] = []
-    monkeypatch.setattr(cli, "serve", loaded.append)  # loading and serving come after
+    monkeypatch.setattr(serve_module, "serve", loaded.append)  # loading and serving come after
     status, err, _ = run_main(server_args(), {SERVER_TYPE_ENV: word}, capsys)
     assert (status, len(err), loaded) == (2, 1, []), err
     missing = "gunicorn" if server_type is ServerType.GUNICORN else "fastapi, uvicorn"
@@ -256,7 +259,7 @@ def test_valid_arguments_reach_serve_with_their_settings(
         served.append(settings)
         return 7
 
-    monkeypatch.setattr(cli, "serve", record)
+    monkeypatch.setattr(serve_module, "serve", record)
     status, err, out = run_main(server_args(), {URL_PREFIX_ENV: "p"}, capsys)
     assert (status, err, out) == (7, [], "")
     assert served == [build(server_args(), {URL_PREFIX_ENV: "p"})]
@@ -647,7 +650,7 @@ def test_main_exports_the_runtime_params_before_serving(
             seen[name] = os.environ.get(name)
         return 0
 
-    monkeypatch.setattr(cli, "serve", record)
+    monkeypatch.setattr(serve_module, "serve", record)
     for name in ("MLOPS_RUNTIME_PARAM_THRESHOLD", "MLOPS_RUNTIME_PARAM_GREETING"):
         monkeypatch.setenv(name, "before")  # monkeypatch restores them after the test
     values = write_values(tmp_path, "THRESHOLD: 5\n")

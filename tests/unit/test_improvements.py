@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.functional.contract import CASES
-from tests.functional.improvements import (
+from tests.contract.cases import CASES
+from tests.contract.improvements import (
     ABSENT,
     ANY_CASE,
     CONTRACT_FILE,
@@ -25,7 +25,7 @@ from tests.functional.improvements import (
 def test_contract_md_holds_the_rendered_list() -> None:
     contract = CONTRACT_FILE.read_text(encoding="utf-8")
     assert contract_with(render(load()), contract) == contract, (
-        "docs/CONTRACT.md is out of date: run python -m tests.functional.improvements"
+        "docs/CONTRACT.md is out of date: run python -m tests.contract.improvements"
     )
 
 

@@ -12,13 +12,12 @@ from typing import Any
 import pytest
 
 import drum_testing
+from drum_testing.config.runtime_params import RuntimeParameterType, payload_problem
 from drum_testing.runtime_parameters import (
     InvalidJsonException,
     InvalidRuntimeParam,
     RuntimeParameterException,
     RuntimeParameters,
-    RuntimeParameterType,
-    payload_problem,
 )
 
 VARIABLE = "MLOPS_RUNTIME_PARAM_P"

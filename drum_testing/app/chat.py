@@ -1,0 +1,39 @@
+"""The OpenAI-style routes of a chat model: ``/chat/completions`` and ``/models``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+
+from drum_testing.config.settings import TargetType
+from drum_testing.http.errors import RequestError
+from drum_testing.http.messages import Request, Response, json_response
+from drum_testing.payloads.chat import EVENT_STREAM, sse_stream, to_jsonable
+
+from .state import Serving
+
+
+def chat(serving: Serving, request: Request) -> Response:
+    model = serving.loaded
+    if not model.supports_chat:
+        raise RequestError(404, "ERROR: this model does not support chat (no chat hook)")
+    try:
+        params = json.loads(request.body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RequestError(400, f"ERROR: the chat request is not valid JSON: {exc}") from None
+    if not isinstance(params, dict):
+        raise RequestError(400, "ERROR: the chat request must be a JSON object")
+    result = model.chat(params)
+    if isinstance(result, Iterator) and not isinstance(result, Mapping):
+        return Response(200, [("Content-Type", EVENT_STREAM)], sse_stream(result))
+    return json_response(200, to_jsonable(result))
+
+
+def models(serving: Serving, request: Request) -> Response:
+    """OpenAI's model list, as DRUM builds it: the model's ``get_supported_llm_models``
+    hook, else the ``LLM_ID`` runtime parameter, else an empty list."""
+    if serving.settings.target_type is not TargetType.TEXT_GENERATION:
+        raise RequestError(
+            404, "ERROR: /models answers textgeneration models only (OpenAI's model list)"
+        )
+    return json_response(200, {"object": "list", "data": serving.loaded.llm_models()})

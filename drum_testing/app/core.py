@@ -1,0 +1,216 @@
+"""Routes, error rules and headers: everything a client can see, written once.
+
+Server types are adapters: they turn their request object into a
+:class:`~drum_testing.http.messages.Request`, call :meth:`PredictionCore.handle`, and write
+the :class:`~drum_testing.http.messages.Response` back. Parity across types holds because no
+route, error rule or header lives anywhere but here (the routes themselves in
+:mod:`~drum_testing.app.routes`).
+
+::
+
+    core = PredictionCore(settings, Model.load(settings), server_type="flask")
+    response = core.handle(Request("GET", "/ping/"))
+    assert response.status == 200
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+
+from drum_testing.config.settings import Settings
+from drum_testing.errors import user_http_error
+from drum_testing.http.errors import RequestError
+from drum_testing.http.json import JSON, dumps
+from drum_testing.http.messages import BodyFault, Request, Response, error_response, json_response
+from drum_testing.model.model import Model
+from drum_testing.version import VERSION
+
+from .routes import ROUTES, Route
+from .state import Serving
+from .stats import Stats
+
+logger = logging.getLogger(__name__)
+
+REQUEST_ID_HEADERS = ("X-Request-ID", "X_Request_ID")
+USER_ERROR_HEADER = "X-Drum-User-Http-Error"
+VERSION_HEADER = "X-Drum-Version"
+
+
+class PredictionCore:
+    """Turns a :class:`Request` into a :class:`Response` for one loaded model.
+
+    ``model`` is None when loading failed and the server runs with ``--with-error-server``;
+    ``load_error`` then says why, and every route but liveness answers 513 with it.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        model: Model | None,
+        *,
+        server_type: str,
+        load_error: str | None = None,
+    ) -> None:
+        if model is None and load_error is None:
+            raise ValueError("PredictionCore needs a model or the error that stopped loading it")
+        self.settings = settings
+        self.model = model
+        self.server_type = server_type
+        self.load_error = load_error
+        self.stats = Stats()
+        self.serving = Serving(settings, model, server_type, self.stats)
+        self._in_flight = 0
+        self._in_flight_lock = threading.Lock()
+        self._routes = {settings.url_prefix + path: route for path, route in ROUTES.items()}
+
+    @classmethod
+    def load(cls, settings: Settings) -> PredictionCore:
+        """Load the model and build the core for it.
+
+        If loading fails, the error propagates, unless the server runs with
+        ``--with-error-server``: then the core answers 513 with the error instead.
+        """
+        try:
+            model = Model.load(settings)
+        except Exception as exc:
+            if not settings.with_error_server:
+                raise
+            logger.exception("the model failed to load; answering 513 (--with-error-server)")
+            return cls(settings, None, server_type=settings.server_type.value, load_error=repr(exc))
+        return cls(settings, model, server_type=settings.server_type.value)
+
+    def wants_body(self, request: Request) -> bool:
+        """Whether ``request`` (its head: the body is not read yet) goes to a route that
+        reads a body. Adapters read the body only then: /ping/, an unknown path, a wrong
+        method or a model that failed to load are answered without buffering a byte of it.
+        """
+        route = self._routes.get(self._normalise(request.path))
+        return (
+            route is not None
+            and request.method in route.methods
+            and request.method not in ("GET", "HEAD")
+            and (self.model is not None or not route.needs_model)
+        )
+
+    def is_light(self, request: Request) -> bool:
+        """True when the answer needs no model code (liveness): safe on an event loop."""
+        route = self._routes.get(request.path)
+        return route is not None and not route.needs_model
+
+    @property
+    def in_flight(self) -> int:
+        """Requests being answered right now (a stopping server waits for these)."""
+        return self._in_flight
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request. Never raises: every failure becomes a JSON error response."""
+        with self._in_flight_lock:
+            self._in_flight += 1
+        try:
+            return self._handle(request)
+        finally:
+            with self._in_flight_lock:
+                self._in_flight -= 1
+
+    def _handle(self, request: Request) -> Response:
+        try:
+            response = self._dispatch(request)
+        except RequestError as exc:
+            response = error_response(exc.status, exc.message)
+            response.headers.extend(exc.headers.items())
+        except Exception as exc:
+            user_error = user_http_error(exc)
+            if user_error is not None:
+                # The body is the message as raised, without "ERROR: ", as DRUM sends it.
+                logger.info(
+                    "%s %s: the model answered %d", request.method, request.path, user_error[0]
+                )
+                response = json_response(user_error[0], {"message": user_error[1]})
+                response.headers.append((USER_ERROR_HEADER, "true"))
+            else:
+                # The model's own code raised (the core itself raises only RequestError).
+                logger.exception("%s %s failed", request.method, request.path)
+                response = error_response(500, f"{type(exc).__name__}: {exc}")
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        response.headers.append((VERSION_HEADER, VERSION))
+        response.headers.extend((name, request_id) for name in REQUEST_ID_HEADERS)
+        if isinstance(response.body, bytes):
+            # Set here, once, for every type: a HEAD answer carries the length its GET would
+            # have (RFC 9110 9.3.2, and what DRUM's werkzeug sends), with no body.
+            response.headers.append(("Content-Length", str(len(response.body))))
+            if request.method == "HEAD":
+                response.body = b""
+        return response
+
+    @staticmethod
+    def _normalise(path: str) -> str:
+        # werkzeug reads "//ping/" as "/ping/" (the leading "//" looks like a host to it);
+        # doing the same for every type keeps them alike.
+        return "/" + path.lstrip("/") if path.startswith("//") else path
+
+    def _dispatch(self, request: Request) -> Response:
+        path = self._normalise(request.path)
+        route = self._routes.get(path)
+        if route is None:
+            # DRUM's trailing-slash rule: registered with a slash, redirected without one.
+            with_slash = self._routes.get(path + "/")
+            # Only where the method is served there (werkzeug's rule: POST /info is a 404).
+            if (
+                with_slash is not None
+                and not path.endswith("/")
+                and request.method in self._allowed(with_slash)
+            ):
+                target = path + "/" + (f"?{request.query_string}" if request.query_string else "")
+                host = request.headers.get("host")
+                # Absolute, as werkzeug (so DRUM) writes it.
+                location = f"http://{host}{target}" if host else target
+
+                return Response(
+                    308,
+                    [("Content-Type", JSON), ("Location", location)],
+                    dumps({"message": f"Permanent Redirect: {target}"}),
+                )
+            raise RequestError(404, f"ERROR: no route {request.method} {path}")
+        allowed = self._allowed(route)
+        if request.method == "OPTIONS":
+            headers = [
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Allow", ", ".join(sorted(allowed))),
+            ]
+            return Response(200, headers, b"")
+        if request.method not in allowed:
+            raise RequestError(
+                405,
+                f"ERROR: {request.method} is not allowed on {path}; "
+                f"use {', '.join(sorted(route.methods))}",
+                {"Allow": ", ".join(sorted(allowed))},
+            )
+        if self.model is None and route.needs_model:
+            return error_response(513, f"ERROR: the model failed to load: {self.load_error}")
+        if request.body_fault is not None:
+            raise RequestError(request.body_fault.value, self._body_fault_message(request))
+        return route.handler(self.serving, request)
+
+    @staticmethod
+    def _allowed(route: Route) -> frozenset[str]:
+        """The methods a route answers: its own, HEAD with GET, and OPTIONS, which every
+        route answers with the list, as Flask (so DRUM) does."""
+        return route.methods | {"OPTIONS"} | ({"HEAD"} if "GET" in route.methods else set())
+
+    def _body_fault_message(self, request: Request) -> str:
+        fault = request.body_fault
+        if fault is BodyFault.TOO_LARGE:
+            limit = self.settings.max_body_bytes
+            return f"ERROR: the request body is larger than the limit of {limit} bytes"
+        if fault is BodyFault.TIMED_OUT:
+            return (
+                "ERROR: the request body stopped arriving (nothing for "
+                f"{self.settings.read_timeout:g} s); nothing was scored"
+            )
+        declared = request.headers.get("content-length", "?")
+        return (
+            f"ERROR: the request body ended before its Content-Length of {declared} bytes; "
+            "nothing was scored"
+        )

@@ -1,0 +1,17 @@
+"""The one exception a client's mistake becomes: a 4xx with a message."""
+
+from __future__ import annotations
+
+
+class RequestError(Exception):
+    """A request we cannot serve because of what the client sent (a 4xx).
+
+    Request decoding raises it; the core answers ``{"message": "ERROR: ..."}`` with
+    ``status``, and ``headers`` added (``Allow`` for a 405, for instance).
+    """
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}

@@ -1,0 +1,66 @@
+"""Structured input that is not a plain CSV body: Matrix Market, and CSV in a form field.
+
+A structured request sends its data as the raw body (CSV) or as the multipart form field
+``X``: CSV, or Matrix Market when the file name ends in ``.mtx`` (with its column names in
+the field ``X.colnames``), as DRUM reads it. Every way it can be wrong is a 422.
+
+::
+
+    frame = read_form_file(files["X"], files.get("X.colnames"), request.content_type.charset)
+"""
+
+from __future__ import annotations
+
+import inspect
+import io
+from typing import Any
+
+import pandas as pd
+
+from drum_testing.http.content_type import decode_text
+from drum_testing.http.errors import RequestError
+from drum_testing.http.multipart import FormFile
+
+from .csv_input import read_csv
+
+CSV_MIMETYPES = frozenset({"text/csv", "text/plain", ""})
+"""Raw structured bodies we parse as CSV; ``""`` is a request without a content type."""
+SPARSE_SUFFIX = ".mtx"
+DATA_FIELD = "X"
+COLUMN_NAMES_FIELD = "X.colnames"
+TARGET_FIELD = "y"
+
+
+def read_sparse(data: bytes, column_names: bytes | None) -> pd.DataFrame:
+    """Parse a Matrix Market body into a sparse DataFrame (a 422 when it does not parse)."""
+    from scipy.io import mmread  # scipy is imported only by the sparse path.
+    from scipy.sparse import csr_matrix
+
+    # scipy 1.18 warns that mmread's default result type changes; ask for the new one
+    # where the argument exists (the conversion below takes either).
+    options = {"spmatrix": False} if "spmatrix" in inspect.signature(mmread).parameters else {}
+    try:
+        matrix = csr_matrix(mmread(io.BytesIO(data), **options))
+    except Exception as exc:  # scipy raises ValueError, IndexError, ... on bad input
+        raise RequestError(422, f"ERROR: the Matrix Market data cannot be parsed: {exc}") from None
+    names: list[str] | None = None
+    if column_names:
+        names = [line for line in decode_text(column_names, None).splitlines() if line]
+        if len(names) != matrix.shape[1]:
+            raise RequestError(
+                422,
+                f"ERROR: {COLUMN_NAMES_FIELD} has {len(names)} names for {matrix.shape[1]} columns",
+            )
+    # pandas-stubs types the .sparse accessor on instances only.
+    from_spmatrix: Any = pd.DataFrame.sparse.from_spmatrix  # type: ignore[attr-defined]
+    frame: pd.DataFrame = from_spmatrix(matrix, columns=names)
+    return frame
+
+
+def read_form_file(field: FormFile, names: FormFile | None, charset: str | None) -> pd.DataFrame:
+    """A structured form field as a frame: Matrix Market when its file name ends in
+    ``.mtx`` (with column names from ``names``), else CSV in the part's charset, or the
+    request's (``charset``)."""
+    if (field.filename or "").endswith(SPARSE_SUFFIX):
+        return read_sparse(field.data, names.data if names else None)
+    return read_csv(field.data, field.content_type.charset or charset)

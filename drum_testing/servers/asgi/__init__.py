@@ -1,0 +1,1 @@
+"""The ASGI server type, fastapi on uvicorn, over the ASGI adapter."""

@@ -1,0 +1,186 @@
+"""The FastAPI server type: the ASGI adapter over the core, on Uvicorn.
+
+:class:`PredictionServer` materialises the FastAPI app: one catch-all ASGI endpoint
+(:class:`~drum_testing.servers.asgi.adapter.CoreEndpoint`) that hands requests to the
+core, the flusher middleware (added at build time), and a lifespan that owns the worker
+context. The rest is running uvicorn: its config, server and supervisor, each made to stop
+as the other types stop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import socket
+import threading
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio.to_thread
+import uvicorn
+from fastapi import FastAPI
+from starlette.middleware import Middleware
+from starlette.routing import Route
+from uvicorn.supervisors import Multiprocess
+
+from drum_testing.app.core import PredictionCore
+from drum_testing.config.settings import Settings
+from drum_testing.servers.flusher import StdoutFlusher, StdoutFlusherMiddleware
+from drum_testing.servers.shutdown import ABANDONED, abandon_if_busy
+from drum_testing.servers.worker_ctx import WorkerCtx
+
+from .adapter import CoreEndpoint
+from .uvicorn_protocol import TimedHTTPProtocol
+
+logger = logging.getLogger(__name__)
+
+
+class FastAPIWorkerCtx(WorkerCtx):
+    """The worker context of one Uvicorn worker, owned by the app's lifespan."""
+
+
+class PredictionServer:
+    """Builds the FastAPI app of one worker for a core (loaded here if not given)."""
+
+    def __init__(self, settings: Settings, core: PredictionCore | None = None) -> None:
+        self.settings = settings
+        self.core = core
+        self.flusher = StdoutFlusher(settings.flush_interval)
+        self.worker_ctx: FastAPIWorkerCtx | None = None
+
+    def materialize(self) -> FastAPI:
+        """The worker's FastAPI app, with the model loaded (unless a core was given)."""
+        core = self.core or PredictionCore.load(self.settings)
+        self.core = core
+        app = FastAPI(
+            lifespan=self._lifespan,
+            docs_url=None,
+            redoc_url=None,
+            openapi_url=None,
+            # Middleware is fixed here, at build time: Starlette refuses it once started.
+            middleware=[Middleware(StdoutFlusherMiddleware, flusher=self.flusher)],
+        )
+        # An ASGI endpoint (not a function) matches every method: 405 is the core's to give.
+        app.router.routes.append(Route("/{path:path}", CoreEndpoint(core), include_in_schema=False))
+        return app
+
+    @asynccontextmanager
+    async def _lifespan(self, app: FastAPI) -> AsyncIterator[None]:
+        ctx = FastAPIWorkerCtx("fastapi worker")
+        # The context starts the flusher thread: the flusher is never started on its own,
+        # so it starts exactly once.
+        self.flusher.run_in(ctx)
+        self.worker_ctx = ctx
+        # Model calls and streamed chunks run on anyio's threads: as many as the settings
+        # allow (anyio's default is 40), the model's hooks still taking turns.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = self.settings.threads
+        ctx.start()
+        try:
+            yield
+        finally:
+            ctx.stop()
+            ctx.cleanup()
+            # Uvicorn has waited drain_timeout for requests in flight, then cancelled them;
+            # a model call it cancelled still runs on its thread.
+            if self.core is not None:
+                abandon_if_busy(self.core, self.settings.drain_timeout)
+
+
+class DrumUvicornConfig(uvicorn.Config):
+    """A uvicorn Config that builds our app itself, in whichever process serves.
+
+    Uvicorn spawns its workers and pickles the config to them; an app object cannot
+    travel that way, the settings can. Each worker builds its own app (and loads its own
+    model) from them.
+    """
+
+    def __init__(self, settings: Settings, core: PredictionCore | None, **kwargs: Any) -> None:
+        self.drum_settings = settings
+        self.drum_core = core
+        super().__init__(app=f"{__name__}:PredictionServer", **kwargs)
+
+    def load_app(self) -> Any:
+        return PredictionServer(self.drum_settings, self.drum_core).materialize()
+
+    def load(self) -> None:
+        super().load()
+        self.http_protocol_class = TimedHTTPProtocol  # whatever ``http`` said
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["drum_core"] = None  # workers load their own model
+        return state
+
+
+class DrumUvicornServer(uvicorn.Server):
+    """Uvicorn's server, exiting normally after a graceful stop.
+
+    Uvicorn raises the signal that stopped it again once it has shut down, so the process
+    dies of SIGTERM (status -15) after answering everything; a stop that went well is
+    status 0 on every other type, and here too.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handled = (signal.SIGINT, signal.SIGTERM)
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+class DrumMultiprocess(Multiprocess):
+    """Uvicorn's supervisor, noting which workers were running when it began to stop."""
+
+    stopped: tuple[Any, ...] = ()
+
+    def terminate_all(self) -> None:
+        self.stopped = tuple(p for p in self.processes if p.exitcode is None)
+        super().terminate_all()
+
+
+def serve(core: PredictionCore, sock: socket.socket) -> int:
+    """Serve with uvicorn on ``sock`` until SIGTERM or SIGINT; returns the exit status.
+
+    0 after a graceful stop; 1 when a worker had to abandon a busy model
+    (``drain_timeout``) or failed.
+    """
+    settings = core.settings
+    workers = settings.max_workers
+    config = DrumUvicornConfig(
+        settings,
+        core if workers == 1 else None,
+        workers=workers,
+        lifespan="on",
+        log_level=settings.logging_level.lower(),
+        access_log=False,
+        timeout_graceful_shutdown=settings.drain_timeout,
+        timeout_keep_alive=settings.keepalive_timeout,
+        backlog=settings.backlog,
+    )
+    logger.warning(
+        "serving %s model on http://%s:%s (fastapi, %d workers)",
+        settings.target_type.value,
+        *sock.getsockname()[:2],
+        workers,
+    )
+    if workers == 1:
+        DrumUvicornServer(config).run(sockets=[sock])
+        return 0
+    supervisor = DrumMultiprocess(config, sockets=[sock])
+    supervisor.run()
+    # A worker stopped by SIGTERM ends with -15 (uvicorn raises it again), one that had to
+    # abandon its model with ABANDONED. Only workers alive when the stop began count: one
+    # that crashed earlier (and was not yet replaced) is the crash's story, as on gunicorn.
+    failed = [p.exitcode for p in supervisor.stopped if p.exitcode and p.exitcode > 0]
+    if failed:
+        logger.error("workers exited with status %s", ", ".join(map(str, failed)))
+        return ABANDONED
+    return 0

@@ -1,0 +1,85 @@
+"""``drum-testing server``: listen, load the model, and serve with the chosen server type.
+
+The socket is bound (or adopted, ``--listen-fd``) before the model loads, so a taken port
+fails at once and clients that connect meanwhile wait in the backlog. Gunicorn loads the
+model in its workers, after the fork; the other types load it here, before serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import traceback
+from typing import TYPE_CHECKING
+
+from drum_testing.config.console import configure_logging, fail
+from drum_testing.config.settings import ServerType, Settings
+from drum_testing.errors import ModelLoadError
+
+from .lifeline import watch_lifeline
+from .listen import ListenError, open_listener
+from .registry import LOADS_IN_WORKERS, install_hint, missing_modules
+
+if TYPE_CHECKING:  # the core imports pandas: not in a gunicorn master
+    from drum_testing.app.core import PredictionCore
+
+COMMAND = "server"
+LOAD_ERROR = 1
+"""The exit status of a model that fails to load."""
+
+logger = logging.getLogger(__name__)
+
+
+def run(settings: Settings) -> int:
+    """Serve until stopped; the exit status. A usage error found before the model loads (a
+    server type not installed, a folder without a model) is one line on stderr."""
+    from drum_testing.model.folder import check_code_dir
+
+    missing = missing_modules(settings.server_type)
+    if missing:  # before the model loads: a one-line error, not a traceback after it
+        return fail(
+            COMMAND,
+            f"the {settings.server_type.value} server type needs {', '.join(missing)}, "
+            f"which is not installed: {install_hint(settings.server_type)}",
+        )
+    try:
+        check_code_dir(settings.code_dir)
+    except ModelLoadError as exc:
+        return fail(COMMAND, str(exc))
+    return serve(settings)
+
+
+def serve(settings: Settings) -> int:
+    """Listen, load the model (unless the type loads it in its workers), and serve."""
+    configure_logging(settings.logging_level)
+    try:
+        sock = open_listener(settings)
+    except ListenError as exc:
+        return fail(COMMAND, str(exc))
+    if settings.lifeline_fd is not None:
+        watch_lifeline(settings.lifeline_fd)
+    if settings.server_type in LOADS_IN_WORKERS:
+        from .wsgi.gunicorn import serve as serve_gunicorn
+
+        return serve_gunicorn(settings, sock)
+    from drum_testing.app.core import PredictionCore
+
+    try:
+        core = PredictionCore.load(settings)
+    except Exception as exc:
+        sock.close()
+        traceback.print_exc()
+        return fail(
+            COMMAND, f"the model in {settings.code_dir} failed to load: {exc!r}", LOAD_ERROR
+        )
+    return _serve(core, sock)
+
+
+def _serve(core: PredictionCore, sock: socket.socket) -> int:
+    if core.settings.server_type is ServerType.FLASK:
+        from .wsgi.flask import serve as serve_flask
+
+        return serve_flask(core, sock)
+    from .asgi.fastapi import serve as serve_fastapi
+
+    return serve_fastapi(core, sock)

@@ -1,0 +1,1 @@
+"""The WSGI server types, flask (werkzeug) and gunicorn, over one WSGI adapter."""

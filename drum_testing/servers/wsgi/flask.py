@@ -1,0 +1,218 @@
+"""The Flask server type: a Flask app that hands every request to the core, on werkzeug.
+
+Both WSGI types (this one and Gunicorn) serve the same app, whose WSGI entry is
+:class:`~drum_testing.servers.wsgi.adapter.CoreWSGI`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import socket
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+import flask
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
+
+from drum_testing.app.core import PredictionCore
+from drum_testing.servers.flusher import StdoutFlusher, StdoutFlusherWSGIMiddleware
+from drum_testing.servers.shutdown import abandon
+
+from .adapter import CoreWSGI
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+logger = logging.getLogger(__name__)
+
+POLL_INTERVAL = 0.2
+"""How often werkzeug's loop looks for a shutdown request (seconds)."""
+_ACCESS_LOG = logging.getLogger("werkzeug")
+
+
+class CoreFlask(flask.Flask):
+    """A Flask app with no routes of its own: every request goes to the core.
+
+    Its WSGI entry is :class:`~drum_testing.servers.wsgi.adapter.CoreWSGI` (Flask's
+    documented ``wsgi_app`` hook), so werkzeug's routing, Flask's request context and its
+    response objects never run: no HTML 404, no slash redirect, no automatic OPTIONS answer,
+    and about 100 µs less per request. It stays a Flask app for what expects one (its test
+    client, for instance). With a ``flusher``, every answer marks activity on it.
+    """
+
+    def __init__(self, core: PredictionCore, flusher: StdoutFlusher | None = None) -> None:
+        super().__init__("drum_testing")
+        self.core = core
+        entry: WSGIApplication = CoreWSGI(core)
+        if flusher is not None:
+            entry = StdoutFlusherWSGIMiddleware(entry, flusher)
+        self.wsgi_app = entry  # type: ignore[method-assign, assignment]
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """werkzeug's handler, minus the per-request log line's cost when it is not logged.
+
+    werkzeug formats (and colours) every access line before the logger drops it.
+    """
+
+    server: PooledWSGIServer
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if _ACCESS_LOG.isEnabledFor(logging.INFO):
+            super().log_request(code, size)
+
+    def handle_one_request(self) -> None:
+        """werkzeug's, with the two timeouts of :class:`~drum_testing.config.settings.Settings`.
+
+        A connection on which nothing has arrived may wait ``keepalive_timeout``; once a
+        request has begun, each pause may last ``read_timeout`` (the socket timeout, which
+        then also bounds each read of the body: the adapter answers 408). Without them a
+        client that sends half a request line holds its thread for ever.
+        """
+        self.server.waiting_for_head(self.connection, True)
+        try:
+            self.connection.settimeout(self.server.keepalive_timeout)
+            try:
+                started = self.rfile.peek(1)  # type: ignore[attr-defined]  # a BufferedReader
+            except OSError:  # timed out, the client went, or the server is stopping
+                started = b""
+            if not started:
+                self.close_connection = True
+                return
+            self.connection.settimeout(self.server.read_timeout)
+            super().handle_one_request()
+        finally:
+            self.server.waiting_for_head(self.connection, False)
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()
+        self.server.waiting_for_head(self.connection, False)  # a request now: in flight
+        return parsed
+
+
+class PooledWSGIServer(BaseWSGIServer):
+    """werkzeug's server, answering connections on a pool of threads.
+
+    werkzeug's threaded server starts a thread per connection, and it closes every
+    connection after one request, so that is a thread per request. A pool keeps /ping/
+    answering beside slow predictions and stalled clients, as threads do, without paying
+    for a new one each time; and it knows what is in flight, so a stopping server can wait
+    for it.
+    """
+
+    multithread = True
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        app: WSGIApplication,
+        *,
+        fd: int,
+        threads: int,
+        read_timeout: float,
+        keepalive_timeout: float,
+    ) -> None:
+        super().__init__(host, port, app, handler=QuietRequestHandler, fd=fd)
+        self.read_timeout = read_timeout
+        self.keepalive_timeout = keepalive_timeout
+        # The pool starts a thread only when none is idle: ``threads`` is a ceiling.
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="request")
+        self._lock = threading.Lock()
+        self._in_flight: set[Future[None]] = set()
+        self._waiting: set[socket.socket] = set()
+
+    def waiting_for_head(self, connection: socket.socket, waiting: bool) -> None:
+        """Note whether ``connection`` is waiting for a request head (idle, or arriving)."""
+        with self._lock:
+            if waiting:
+                self._waiting.add(connection)
+            else:
+                self._waiting.discard(connection)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        future = self._pool.submit(self._answer, request, client_address)
+        with self._lock:
+            self._in_flight.add(future)
+        future.add_done_callback(self._forget)
+
+    def _answer(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+
+    def _forget(self, future: Future[None]) -> None:
+        with self._lock:
+            self._in_flight.discard(future)
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return len(self._in_flight)
+
+    def drain(self, timeout: float) -> bool:
+        """Wait for the requests in flight; False if some were still running at ``timeout``.
+
+        Connections with no request yet (idle, or a head still arriving) are closed first,
+        as gunicorn and uvicorn close theirs: nothing was asked on them.
+        """
+        with self._lock:
+            for connection in self._waiting:
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+            pending = set(self._in_flight)
+        _, not_done = wait(pending, timeout)
+        self._pool.shutdown(wait=False)
+        return not not_done
+
+
+def serve(core: PredictionCore, sock: socket.socket) -> int:
+    """Serve ``core`` on ``sock`` with werkzeug until SIGTERM or SIGINT; returns 0.
+
+    Stopping: the accept loop ends, requests in flight are answered (up to
+    ``drain_timeout``), then the flusher stops after a final flush. A model still busy
+    then is abandoned: the process exits at once with status 1
+    (:mod:`~drum_testing.servers.shutdown`).
+    """
+    settings = core.settings
+    flusher = StdoutFlusher(settings.flush_interval)
+    app = CoreFlask(core, flusher)
+    host, port = sock.getsockname()[:2]
+    server = PooledWSGIServer(
+        host,
+        port,
+        app,
+        fd=sock.fileno(),
+        threads=settings.threads,
+        read_timeout=settings.read_timeout,
+        keepalive_timeout=settings.keepalive_timeout,
+    )
+    sock.close()  # werkzeug serves a duplicate of the descriptor.
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        logger.info("received signal %d; stopping", signum)
+        # shutdown() waits for serve_forever() to return, so it must not run on this
+        # (the main) thread, which is the one serving.
+        threading.Thread(target=server.shutdown, name="shutdown", daemon=True).start()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    flusher.start()
+    logger.warning(
+        "serving %s model on http://%s:%s (flask)", settings.target_type.value, host, port
+    )
+    try:
+        server.serve_forever(poll_interval=POLL_INTERVAL)
+    finally:
+        drained = server.drain(settings.drain_timeout)
+        flusher.stop()
+    if not drained:
+        abandon(server.in_flight, settings.drain_timeout)
+    return 0

@@ -1,0 +1,18 @@
+"""Every case of the contract battery, by route family; :data:`CASES` is all of them."""
+
+from __future__ import annotations
+
+from tests.contract.case import Case
+
+from . import chat, errors, frames, metadata, structured, transform, unstructured
+
+CASES: tuple[Case, ...] = (
+    *metadata.CASES,
+    *structured.CASES,
+    *frames.CASES,
+    *transform.CASES,
+    *unstructured.CASES,
+    *chat.CASES,
+    *errors.CASES,
+)
+"""Every case, in the order CONTRACT.md tells them."""

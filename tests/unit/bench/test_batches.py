@@ -1,0 +1,78 @@
+"""The batch-size and memory sections' own logic: payloads, judging, reading /proc."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import pandas as pd
+import pytest
+
+from bench import batches, memory
+from bench.memory import MemoryFigures
+from drum_testing.launch.process import group_pids
+
+
+def test_payloads_are_deterministic_and_have_the_intended_columns() -> None:
+    assert batches.floats_csv(50) == batches.floats_csv(50)
+    floats = pd.read_csv(io.BytesIO(batches.floats_csv(50)))
+    assert floats.shape == (50, 8)
+    assert (floats.dtypes == "float64").all()
+    mixed = pd.read_csv(io.BytesIO(batches.mixed_csv(50)))
+    numeric = mixed.select_dtypes("number")
+    assert numeric.dtypes.astype(str).to_dict() == {
+        "id": "int64",
+        "rooms": "int64",
+        "price": "float64",
+        "area": "float64",
+    }
+    assert list(mixed.columns.difference(numeric.columns)) == ["city", "note"]
+    assert mixed["price"].isna().sum() == len(range(0, 50, 7))
+    assert b'"near a park, quiet"' in batches.mixed_csv(50)  # a quoted field with a comma
+
+
+def test_fewer_repeats_where_a_request_takes_long() -> None:
+    assert batches.repeats(1) >= batches.repeats(10_000) >= batches.repeats(100_000) >= 3
+
+
+def test_targets_take_the_worst_size_and_pair_each_type_with_its_drum() -> None:
+    figures = {
+        "floats": {
+            "flask": {"10": 1.0, "10000": 4.0, "100000": 40.0},
+            "DRUM werkzeug": {"10": 1.25, "10000": 5.0, "100000": 50.0},
+            "gunicorn-1": {"10": 2.0},
+            "DRUM gunicorn": {"10": 1.0},
+        }
+    }
+    targets = {t.name: t for t in batches.evaluate(figures)}
+    every = targets["floats: flask ms/request vs DRUM werkzeug, every size"]
+    assert (every.measured, every.status, every.note) == ("0.80x", "PASS", "worst at 10 rows")
+    large = targets["floats: flask vs DRUM werkzeug, 10,000 and 100,000 rows"]
+    assert (large.measured, large.status) == ("0.80x", "MISS")  # 0.8 > 0.5
+    slower = targets["floats: gunicorn-1 ms/request vs DRUM gunicorn, every size"]
+    assert (slower.measured, slower.status) == ("2.00x", "MISS")
+    assert not any("fastapi" in name for name in targets)  # not measured: no target
+
+
+def test_memory_targets() -> None:
+    scored = {
+        "flask": MemoryFigures(100, 200, 200),
+        "DRUM werkzeug": MemoryFigures(100, 400, 200),
+        "gunicorn-1": MemoryFigures(100, 300, 500),
+        "DRUM gunicorn": MemoryFigures(100, 400, 200),
+    }
+    refused = {"flask": MemoryFigures(100, 104, 413), "gunicorn-1": MemoryFigures(100, 100, 200)}
+    targets = {t.name: t for t in memory.evaluate(scored, refused)}
+    assert targets["peak RSS scoring the large CSV, flask vs DRUM werkzeug"].status == "PASS"
+    failed = targets["peak RSS scoring the large CSV, gunicorn-1 vs DRUM gunicorn"]
+    assert (failed.status, failed.note) == ("MISS", "HTTP 500")  # an error is never a pass
+    assert targets["RSS rise for a refused body, flask"].status == "PASS"
+    assert targets["RSS rise for a refused body, gunicorn-1"].note == "HTTP 200, not 413"
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_reading_this_process_memory() -> None:
+    assert os.getpid() in group_pids(os.getpgid(0))
+    assert memory.status_kib(os.getpid(), "VmRSS") > 0
+    assert memory.status_kib(os.getpid(), "VmHWM") >= memory.status_kib(os.getpid(), "VmRSS")
+    assert memory.status_kib(2**22 + 12345, "VmRSS") == 0  # gone: nothing, not an error

@@ -1,0 +1,470 @@
+"""``DrumServerRun(..., runtime="drum")`` against a fake ``drum``: command, env, port, guard.
+
+The fake is a small http.server script that does what real DRUM does where it matters here:
+it binds the ``--address`` it is told, reads the server type from the runtime-parameter JSON,
+says the port is in use as werkzeug ("Port N is in use by another program", then exit 1) or
+gunicorn ("Connection in use: ('HOST', N)", retried) do, and exits with 130 (werkzeug) or 0
+(gunicorn) on SIGTERM. ``FAKE_MODE`` in its environment makes it misbehave. Real DRUM is
+tested in ``test_real_drum.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drum_testing.config.settings import SERVER_TYPE_ENV
+from drum_testing.launch import drum as drum_runtime
+from drum_testing.launch import guard as drum_guard
+from drum_testing.launch.drum import (
+    DRUM_READY_TIMEOUT,
+    INSTALL_HINT,
+    PORT_ATTEMPTS,
+    DrumNotFoundError,
+    Owner,
+    find_collision,
+    find_drum,
+    port_owner,
+)
+from drum_testing.launch.ports import PortInUseError
+from drum_testing.launch.process import (
+    group_exists,
+    start_process_group,
+    stop_process_group,
+    wait_for,
+)
+from drum_testing.testing import DrumServerRun, ServerStartError, listening_socket
+from tests.helpers.standin import STANDIN, ping
+from tests.helpers.waiting import running
+
+FAKE_DRUM = f"""# drum-test-helper: a fake `drum server`
+import errno, http.server, json, os, signal, sys, time
+
+args = sys.argv[1:]
+host, port = args[args.index("--address") + 1].rsplit(":", 1)
+port = int(port)
+kind = json.loads(os.environ[{SERVER_TYPE_ENV!r}])["payload"]
+mode = os.environ.get("FAKE_MODE", "ok")
+print("ARGV " + json.dumps(args), flush=True)
+print("CONTROL " + os.environ.get("XDG_RUNTIME_DIR", "<unset>"), flush=True)
+if mode == "exit3":
+    print("Traceback (most recent call last):\\nRuntimeError: the model failed", flush=True)
+    sys.exit(3)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({{"message": "OK"}}).encode()
+        self.send_response(200)
+        self.send_header("X-Drum-Version", "0+fake")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+while True:
+    try:
+        server = http.server.HTTPServer((host, port), Handler)
+        break
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        if kind == "werkzeug":
+            print(f"Port {{port}} is in use by another program.", file=sys.stderr, flush=True)
+            sys.exit(1)
+        print(f"[ERROR] Connection in use: ('{{host}}', {{port}})", flush=True)
+        time.sleep(1)  # gunicorn's own retry delay
+
+if mode == "stubborn":  # SIGTERM is ignored, by a forked "worker" too: only SIGKILL works
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if os.fork() == 0:
+        signal.pause()
+elif kind == "werkzeug":  # DRUM's handler: os._exit(130)
+    signal.signal(signal.SIGTERM, lambda *_: (print("aborting drum", flush=True), os._exit(130)))
+else:
+    signal.signal(signal.SIGTERM, lambda *_: (print("Shutting down", flush=True), os._exit(0)))
+print("serving", flush=True)
+server.serve_forever()
+"""
+
+DRUM = "/nowhere/bin/drum"
+"""What the fake runs are told ``drum`` is; ``_spawn_command`` puts the fake in its place."""
+
+Factory = Callable[..., "FakeDrumRun"]
+
+
+class FakeDrumRun(DrumServerRun):
+    fake: Path
+    forced_ports: list[int]
+    """Ports ``_choose_port`` returns first (a test's own, to make a collision)."""
+
+    def _spawn_command(self, command: list[str]) -> list[str]:
+        assert command[:2] == [DRUM, "server"]
+        return [sys.executable, str(self.fake), *command[1:]]
+
+    def _choose_port(self) -> int:
+        return self.forced_ports.pop(0) if self.forced_ports else super()._choose_port()
+
+
+@pytest.fixture
+def fake_drum(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(drum_runtime, "find_drum", lambda: DRUM)
+    script = tmp_path / "fake_drum.py"
+    script.write_text(FAKE_DRUM)
+    return script
+
+
+@pytest.fixture
+def make_run(fake_drum: Path, tmp_path: Path) -> Iterator[Factory]:
+    made: list[FakeDrumRun] = []
+
+    def make(
+        server_type: str = "flask", mode: str = "ok", ports: tuple[int, ...] = (), **kwargs: Any
+    ) -> FakeDrumRun:
+        kwargs.setdefault("log_dir", tmp_path / "logs")
+        kwargs.setdefault("wait_for_server_timeout", 20)
+        kwargs.setdefault("stop_timeout", 5)
+        target_type, labels = kwargs.pop("target_type", "regression"), kwargs.pop("labels", None)
+        env = {"FAKE_MODE": mode, **kwargs.pop("env", {})}
+        run = FakeDrumRun(
+            target_type,
+            labels,
+            tmp_path,
+            runtime="drum",
+            server_type=server_type,
+            env=env,
+            **kwargs,
+        )
+        run.fake, run.forced_ports = fake_drum, list(ports)
+        made.append(run)
+        return run
+
+    yield make
+    for run in made:
+        run.stop()
+
+
+def bound_port() -> socket.socket:
+    """A socket bound to a free port but not listening: invisible to /proc/net/tcp's
+    listeners, so only the server's own bind finds the port taken."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+# --- choosing and describing the server ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("server_type", "payload"),
+    [("flask", "werkzeug"), ("werkzeug", "werkzeug"), ("gunicorn", "gunicorn")],
+)
+def test_server_type_reaches_drum_as_its_runtime_parameter_json(
+    make_run: Factory, server_type: str, payload: str
+) -> None:
+    before = dict(os.environ)
+    run = make_run(server_type)
+    assert run.runtime == "drum"
+    assert run.server_type in {"flask", "gunicorn"}  # the canonical name, as with ours
+    with run:
+        param = json.loads(run.get_env()[SERVER_TYPE_ENV])
+        assert param == {"type": "string", "payload": payload}
+    assert dict(os.environ) == before  # the JSON went to DRUM's environment only
+
+
+def test_fastapi_is_refused_as_drum_has_no_such_type(fake_drum: Path) -> None:
+    with pytest.raises(ValueError, match="no fastapi server type"):
+        DrumServerRun("regression", None, ".", runtime="drum", server_type="fastapi")
+
+
+def test_an_unknown_runtime_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown runtime 'docker'"):
+        DrumServerRun("regression", None, ".", runtime="docker")
+
+
+def test_command_is_drums_own_with_the_labels_in_drums_order(make_run: Factory) -> None:
+    run = make_run(target_type="binary", labels=("no", "yes"), max_workers=2, append_cmd="--x")
+    with run:
+        command = run.get_command()
+    assert command[:2] == [DRUM, "server"]
+    assert "--listen-fd" not in command
+    assert "--lifeline-fd" not in command
+    pairs = dict(zip(command[2:-1:2], command[3::2], strict=False))
+    assert pairs["--address"] == f"127.0.0.1:{run.port}"
+    assert pairs["--positive-class-label"] == "yes"
+    assert pairs["--negative-class-label"] == "no"
+    assert pairs["--max-workers"] == "2"
+    assert command[-1] == "--x"
+    assert f"ARGV {json.dumps(command[1:])}" in run.log_text()
+
+
+def test_drum_is_found_beside_the_interpreter_then_on_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    beside, on_path = tmp_path / "venv", tmp_path / "path"
+    for folder in (beside, on_path):
+        folder.mkdir()
+        (folder / "drum").write_text("#!/bin/sh\n")
+        (folder / "drum").chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(beside / "python"))
+    monkeypatch.setenv("PATH", str(on_path))
+    assert find_drum() == str(beside / "drum")
+    (beside / "drum").unlink()
+    assert find_drum() == str(on_path / "drum")
+    (on_path / "drum").unlink()
+    with pytest.raises(DrumNotFoundError) as caught:
+        find_drum()
+    assert INSTALL_HINT in str(caught.value)
+    with pytest.raises(FileNotFoundError, match=re.escape(INSTALL_HINT)):
+        DrumServerRun("regression", None, ".", runtime="drum")
+
+
+def test_drums_in_use_messages_are_recognised_for_the_port_only() -> None:
+    werkzeug = "OSError: x\nPort 8080 is in use by another program. Either identify and"
+    gunicorn = "[INFO] Starting\n[ERROR] Connection in use: ('127.0.0.1', 8080)\n[ERROR] x"
+    assert find_collision(werkzeug, 8080) == werkzeug.splitlines()[1]
+    assert find_collision(gunicorn, 8080) == "[ERROR] Connection in use: ('127.0.0.1', 8080)"
+    assert find_collision(gunicorn, 8081) is None
+    assert find_collision("OSError: [Errno 98] Address already in use", 1) is not None
+    assert find_collision("[INFO] Listening at: http://127.0.0.1:8080", 8080) is None
+
+
+def test_a_listener_is_ours_only_if_our_process_group_has_it() -> None:
+    if not Path("/proc/net/tcp").exists():
+        pytest.skip("no /proc: ownership falls back to the log and the process")
+    with listening_socket() as sock:
+        port = sock.getsockname()[1]
+        assert port_owner(port, os.getpgrp()) is Owner.US  # this process has it open
+        assert port_owner(port, 2**22 + 1) is Owner.OTHER  # no such group has it
+    assert port_owner(port, os.getpgrp()) is Owner.NOBODY
+    with bound_port() as sock:  # bound, not listening: not a listener
+        assert port_owner(sock.getsockname()[1], os.getpgrp()) is Owner.NOBODY
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--lifeline-fd", "3", "--", "x"],  # no grace
+        ["--grace", "1", "--lifeline-fd", "3", "--"],  # no command
+        ["--grace", "1", "--lifeline-fd", "3", "--what", "x", "--", "c"],
+        ["--grace", "1", "--grace", "2", "--lifeline-fd", "3", "--", "c"],
+        ["--lifeline-fd", "--grace", "1", "--", "c"],
+    ],
+)
+def test_the_guard_refuses_a_bad_command_line(argv: list[str]) -> None:
+    with pytest.raises(SystemExit, match="usage"):
+        drum_guard.parse(argv)
+
+
+def test_the_guard_parses_its_options_and_keeps_the_command_whole() -> None:
+    argv = ["--lifeline-fd", "5", "--grace", "2.5", "--", "drum", "server", "--", "x"]
+    assert drum_guard.parse(argv) == (5, 2.5, None, ["drum", "server", "--", "x"])
+    argv = ["--remove", "/tmp/d", "--grace", "1", "--lifeline-fd", "5", "--", "drum"]
+    assert drum_guard.parse(argv) == (5, 1.0, "/tmp/d", ["drum"])
+
+
+# --- starting and stopping ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("server_type", "code"), [("flask", 130), ("gunicorn", 0)])
+def test_start_answers_and_a_clean_stop_leaves_nothing(
+    make_run: Factory, server_type: str, code: int, tmp_path: Path
+) -> None:
+    run = make_run(server_type, log_dir=None)  # a directory of its own, removed when clean
+    with run:
+        assert ping(run) == (200, "0+fake", {"message": "OK"})
+        # The guard exec'd the command: the process started is DRUM itself.
+        cmdline = Path(f"/proc/{run.process.pid}/cmdline").read_bytes().split(b"\0")
+        assert str(run.fake).encode() in cmdline
+        control = run.log_text().split("CONTROL ")[1].split()[0]
+        if server_type == "gunicorn":
+            assert Path(control).is_dir()  # a private dir for gunicorn's control socket
+        else:
+            assert control == "<unset>"
+        log_dir = run.log_path.parent
+    assert run.returncode == code  # DRUM's werkzeug exits 130 on SIGTERM: a clean stop
+    assert not group_exists(run.process.pid)  # the watchdog is gone too
+    assert not log_dir.exists()  # clean: the log's own directory is removed
+    assert not Path(control).exists()
+
+
+def test_exit_before_ready_raises_with_drums_output(make_run: Factory) -> None:
+    run = make_run(mode="exit3")
+    with pytest.raises(ServerStartError) as caught:
+        run.start()
+    assert caught.value.returncode == 3
+    assert "RuntimeError: the model failed" in str(caught.value)
+    assert "real DRUM (flask, regression) exited (exit code 3)" in str(caught.value)
+    assert caught.value.command[:2] == [sys.executable, str(run.fake)]
+    assert not group_exists(run.process.pid)
+
+
+# --- ports --------------------------------------------------------------------------------------
+
+
+def test_a_port_another_process_listens_on_is_given_up_without_a_request(
+    make_run: Factory,
+) -> None:
+    with listening_socket() as theirs:
+        taken = theirs.getsockname()[1]
+        run = make_run("flask", ports=(taken,))
+        with run:
+            assert run.port != taken
+            assert ping(run)[0] == 200
+            assert f"port {taken} was taken: another process listens on it" in run.log_text()
+        theirs.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            theirs.accept()  # readiness never sent the other listener a request
+
+
+@pytest.mark.parametrize(
+    ("server_type", "message"),
+    [("flask", "Port {} is in use"), ("gunicorn", "Connection in use: ('127.0.0.1', {})")],
+)
+def test_a_port_drum_finds_in_use_is_retried_on_another(
+    make_run: Factory, server_type: str, message: str
+) -> None:
+    with bound_port() as theirs:
+        taken = theirs.getsockname()[1]
+        with make_run(server_type, ports=(taken,)) as run:
+            assert run.port != taken
+            assert ping(run)[0] == 200
+            log = run.log_text()
+    assert message.format(taken) in log
+    assert f"port {taken} was taken: DRUM logged" in log
+    assert log.count("ARGV") == 2  # one failed attempt, one that serves
+
+
+def test_the_attempts_are_bounded(make_run: Factory) -> None:
+    with listening_socket() as theirs:
+        taken = theirs.getsockname()[1]
+        run = make_run(ports=(taken,) * PORT_ATTEMPTS)
+        with pytest.raises(ServerStartError, match=f"could not get a port in {PORT_ATTEMPTS}"):
+            run.start()
+    assert run.log_text().count("starting again on another port") == PORT_ATTEMPTS - 1
+    assert not group_exists(run.process.pid)
+
+
+def test_an_explicit_port_that_is_taken_fails_before_anything_starts(make_run: Factory) -> None:
+    with listening_socket() as theirs:
+        run = make_run(port=theirs.getsockname()[1])
+        with pytest.raises(PortInUseError):
+            run.start()
+    with pytest.raises(RuntimeError, match="not started"):
+        _ = run.process
+
+
+def test_an_explicit_port_is_never_changed(make_run: Factory) -> None:
+    with bound_port() as theirs:
+        taken = theirs.getsockname()[1]
+        run = make_run("gunicorn", ports=(taken,), port=taken)  # taken after the check
+        with pytest.raises(ServerStartError, match="could not get the port asked for"):
+            run.start()
+    assert run.log_text().count("ARGV") == 1
+
+
+# --- the watchdog -------------------------------------------------------------------------------
+
+PARENT = """# drum-test-helper: a test process that dies without stopping its server
+import signal, sys
+from pathlib import Path
+from drum_testing.launch import drum as drum_runtime
+from drum_testing.testing import DrumServerRun
+drum_runtime.find_drum = lambda: "drum"
+class Run(DrumServerRun):
+    def _spawn_command(self, command):
+        return [sys.executable, {fake!r}, *command[1:]]
+run = Run("regression", None, ".", runtime="drum", server_type="gunicorn", log_dir={logs!r},
+          stop_timeout=1, env={{"FAKE_MODE": "stubborn"}}).start()
+print("started", run.process.pid, run.log_path, flush=True)
+signal.pause()
+"""
+
+
+def test_the_group_is_stopped_when_the_test_process_is_killed(
+    fake_drum: Path, tmp_path: Path
+) -> None:
+    code = PARENT.format(fake=str(fake_drum), logs=str(tmp_path / "logs"))
+    parent_log = tmp_path / "parent.log"
+    parent = start_process_group([sys.executable, "-c", code], log_path=parent_log)
+    pgid = None
+    try:
+        assert wait_for(lambda: "started" in parent_log.read_text(), 30), parent_log.read_text()
+        _, pid, log_path = parent_log.read_text().split()[:3]
+        pgid = int(pid)
+        assert group_exists(pgid)
+        os.kill(parent.pid, signal.SIGKILL)  # no finally, no atexit: only the watchdog is left
+        # It ignores SIGTERM (so does its worker): the watchdog kills the group after 1 s.
+        assert wait_for(lambda: not group_exists(pgid), 15), Path(log_path).read_text()
+        assert not running(pgid)
+        log = Path(log_path).read_text()
+        assert "the test process is gone" in log
+        control = Path(log.split("CONTROL ")[1].split()[0])
+        assert control.name.startswith("drum-ctl-")
+        assert not control.exists()  # the watchdog removed the run's gunicorn control dir
+    finally:
+        stop_process_group(parent, grace=1)
+        if pgid is not None and group_exists(pgid):  # only if the test failed
+            os.killpg(pgid, signal.SIGKILL)
+
+
+PLUGIN_TESTS = """
+import sys
+import pytest
+from drum_testing.launch import drum as drum_runtime
+from drum_testing.testing import DrumServerRun, plugin
+
+class FakeRun(DrumServerRun):
+    def _spawn_command(self, command):
+        if self.runtime == "drum":
+            return [sys.executable, {fake!r}, *command[1:]]
+        return [sys.executable, {standin!r}, *command[4:]]  # after "-m drum_testing server"
+
+@pytest.fixture(autouse=True)
+def fake(monkeypatch):
+    monkeypatch.setattr(drum_runtime, "find_drum", lambda: "drum")
+    monkeypatch.setattr(plugin, "DrumServerRun", FakeRun)
+
+def test_the_option_is_the_default(drum_server, drum_shared_server, drum_runtime):
+    assert drum_runtime == "drum"
+    run = drum_server("regression", None, ".")
+    assert run.runtime == "drum"
+    assert run.get_command()[:2] == ["drum", "server"]
+    assert drum_shared_server("regression", None, ".").runtime == "drum"
+
+def test_a_test_can_ask_for_ours(drum_server):
+    run = drum_server("regression", None, ".", runtime="drum_testing")
+    assert run.get_command()[1:4] == ["-m", "drum_testing", "server"]
+"""
+
+
+def test_the_plugins_drum_runtime_option(fake_drum: Path, tmp_path: Path) -> None:
+    standin = tmp_path / "standin.py"
+    standin.write_text(STANDIN)
+    tests = tmp_path / "test_runtime_option.py"
+    tests.write_text(PLUGIN_TESTS.format(fake=str(fake_drum), standin=str(standin)))
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-W", "error"]
+    command += ["--drum-runtime=drum", str(tests)]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=60)
+    out = done.stdout.decode()
+    assert done.returncode == 0, out
+    assert "2 passed" in out, out
+
+
+def test_drum_gets_a_longer_default_readiness_deadline(fake_drum: Path) -> None:
+    assert DrumServerRun("regression", None, ".").wait_for_server_timeout == 30
+    drum = DrumServerRun("regression", None, ".", runtime="drum")
+    assert drum.wait_for_server_timeout == DRUM_READY_TIMEOUT > 30
+    given = DrumServerRun("regression", None, ".", runtime="drum", wait_for_server_timeout=5)
+    assert given.wait_for_server_timeout == 5
