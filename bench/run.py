@@ -40,7 +40,7 @@ from bench.servers import (
     start_drum,
     start_ours,
 )
-from drum_testing.config.settings import DEFAULT_MAX_BODY_BYTES
+from drum_testing.config.settings import Settings
 from drum_testing.testing import DrumServerRun, ServerStartError
 
 CONFIGS: dict[str, tuple[str, int | None]] = {
@@ -207,7 +207,7 @@ def run_all(args: argparse.Namespace, results: Results, log_dir: Path) -> None:
                 label: figures
                 for label, figures in memory.measure(
                     {k: v for k, v in servers.items() if not k.startswith("DRUM")},
-                    memory.refused_body(DEFAULT_MAX_BODY_BYTES),
+                    memory.refused_body(Settings.max_body_bytes),
                     _say,
                 ).items()
             }

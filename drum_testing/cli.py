@@ -22,36 +22,26 @@ import argparse
 import os
 from collections.abc import Mapping, Sequence
 
-from .check.command import add_check_arguments
-from .config.arguments import (
-    OneLineParser,
-    add_model_arguments,
-    add_score_arguments,
-    add_server_arguments,
-    build_settings,
-)
+from .config.build import build_settings
 from .config.console import PROG, fail
+from .config.options import CHECK, SCORE, SERVER
+from .config.parser import OneLineParser, add_options
 from .config.settings import SettingsError
+
+COMMANDS = {
+    SERVER: "serve a model folder over HTTP",
+    SCORE: "score a file with a model folder, as DRUM's drum score (no server)",
+    CHECK: "start a model on every server type and check it answers alike, copes with bad "
+    "input, and how fast",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The whole command line, every subcommand's options from the options table."""
     parser = OneLineParser(prog=PROG, description="A DRUM-compatible prediction runtime.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
-    server = commands.add_parser("server", help="serve a model folder over HTTP")
-    add_model_arguments(server)
-    add_server_arguments(server)
-    score = commands.add_parser(
-        "score", help="score a file with a model folder, as DRUM's drum score (no server)"
-    )
-    add_model_arguments(score)
-    add_score_arguments(score)
-    check = commands.add_parser(
-        "check",
-        help="start a model on every server type and check it answers alike, copes with "
-        "bad input, and how fast",
-    )
-    add_model_arguments(check)
-    add_check_arguments(check)
+    for command, help in COMMANDS.items():
+        add_options(commands.add_parser(command, help=help), command)
     return parser
 
 
@@ -63,12 +53,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         settings = build_settings(args, environ)
     except SettingsError as exc:
         return fail(args.command, str(exc))
-    if args.command == "check":
+    if args.command == CHECK:
         from .check.command import run as run_check
 
-        return run_check(settings, args, environ, PROG)
+        return run_check(settings, args, environ)
     _export_runtime_params(settings.runtime_params)
-    if args.command == "score":
+    if args.command == SCORE:
         from .score import run as run_score
 
         return run_score(settings, args)

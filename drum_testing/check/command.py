@@ -21,105 +21,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from drum_testing.config.settings import (
-    RUNTIME_PARAMS_FILE_ENV,
-    SERVER_TYPE_ALIASES,
-    ServerType,
-    Settings,
-    TargetType,
-)
-from drum_testing.config.tunables import positive_int, positive_seconds
-
-from .defaults import (
-    DEFAULT_LATENCY_REQUESTS,
-    DEFAULT_LATENCY_SECONDS,
-    DEFAULT_ROBUSTNESS_ROWS,
-    DEFAULT_SINGLE_ROWS,
-)
+from drum_testing.config.console import PROG, fail
+from drum_testing.config.options import CHECK, option
+from drum_testing.config.settings import Settings, TargetType
 
 if TYPE_CHECKING:  # the parser is built on every server start: imported where used
     from .options import CheckOptions
 
-USAGE_ERROR = 2
 TEST_KIT_HINT = "pip install 'drum-testing[testing]'"
 INTERRUPTED = 130
 """Ctrl-C, as a shell reports it (128 + SIGINT)."""
-
-
-def server_types(text: str) -> tuple[ServerType, ...]:
-    """``--types``: server types separated by commas, each once."""
-    chosen: list[ServerType] = []
-    for word in (part.strip().lower() for part in text.split(",")):
-        if word not in SERVER_TYPE_ALIASES:
-            choices = ", ".join(t.value for t in ServerType)
-            raise argparse.ArgumentTypeError(
-                f"unknown server type {word!r} (choose from {choices})"
-            )
-        if SERVER_TYPE_ALIASES[word] not in chosen:
-            chosen.append(SERVER_TYPE_ALIASES[word])
-    return tuple(chosen)
-
-
-def _non_negative(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
-    return int(text)
-
-
-def add_check_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``check`` beside the model options every subcommand has."""
-    parser.add_argument("--input", type=Path, required=True, help="the data to score (CSV)")
-    parser.add_argument(
-        "--types",
-        type=server_types,
-        help="server types to check, separated by commas (default: every installed one)",
-    )
-    parser.add_argument(
-        "--drum",
-        action="store_true",
-        help="also check against real DRUM (needs datarobot-drum installed beside us)",
-    )
-    parser.add_argument("--json", type=Path, help="write the report as JSON to this file")
-    parser.add_argument(
-        "--junit-xml", type=Path, help="write the report as JUnit XML to this file (for CI)"
-    )
-    parser.add_argument(
-        "--single-rows",
-        type=_non_negative,
-        default=DEFAULT_SINGLE_ROWS,
-        help="the input's first N rows are also sent one at a time "
-        f"(default {DEFAULT_SINGLE_ROWS})",
-    )
-    parser.add_argument(
-        "--robustness-rows",
-        type=positive_int,
-        default=DEFAULT_ROBUSTNESS_ROWS,
-        help="the robustness variants are made of the input's first N rows "
-        f"(default {DEFAULT_ROBUSTNESS_ROWS})",
-    )
-    parser.add_argument(
-        "--latency-requests",
-        type=positive_int,
-        default=DEFAULT_LATENCY_REQUESTS,
-        help=f"timed requests per batch size and server (default {DEFAULT_LATENCY_REQUESTS})",
-    )
-    parser.add_argument(
-        "--latency-seconds",
-        type=positive_seconds,
-        default=DEFAULT_LATENCY_SECONDS,
-        help=f"at most this long per batch size and server (default {DEFAULT_LATENCY_SECONDS:g})",
-    )
-    parser.add_argument(
-        "--start-timeout",
-        type=positive_seconds,
-        help="seconds each server may take to start (default 30; 120 for DRUM)",
-    )
-    parser.add_argument(
-        "--log-dir", type=Path, help="keep the servers' logs here (default: removed when clean)"
-    )
-    parser.add_argument(
-        "--quiet", action="store_true", help="no progress line, no table: only the exit status"
-    )
 
 
 def drum_labels(settings: Settings) -> tuple[str, ...] | None:
@@ -183,7 +94,8 @@ def build_options(
             raise UsageError(f"cannot write {flag} {path}: {path.parent} is not writable")
     # The option, else its variable (as build_settings read it, DRUM's rule): the servers
     # get the file, since DrumServerRun passes on none of our option variables.
-    params_file = args.runtime_params_file or environ.get(RUNTIME_PARAMS_FILE_ENV) or None
+    variable = option("runtime_params_file", CHECK).variable
+    params_file = args.runtime_params_file or environ.get(str(variable)) or None
     return CheckOptions(
         code_dir=settings.code_dir,
         target_type=settings.target_type,
@@ -193,7 +105,8 @@ def build_options(
         drum=args.drum,
         target_name=settings.target_name,
         runtime_params_file=Path(params_file) if params_file is not None else None,
-        logging_level=args.logging_level,
+        # DRUM's word for the level (the level's name in lower case is one).
+        logging_level=settings.logging_level.lower() if args.logging_level else None,
         single_rows=args.single_rows,
         robustness_rows=args.robustness_rows,
         latency_requests=args.latency_requests,
@@ -203,7 +116,7 @@ def build_options(
     )
 
 
-def run(settings: Settings, args: argparse.Namespace, environ: Mapping[str, str], prog: str) -> int:
+def run(settings: Settings, args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     """Run ``check`` from parsed arguments; the exit status."""
     from .junit import to_junit
     from .probes import InputError
@@ -211,22 +124,18 @@ def run(settings: Settings, args: argparse.Namespace, environ: Mapping[str, str]
     from .runner import run_check
     from .table import render
 
-    def fail(message: str) -> int:
-        print(f"{prog} check: error: {message}", file=sys.stderr, flush=True)
-        return USAGE_ERROR
-
     try:
         options = build_options(settings, args, environ)
     except UsageError as exc:
-        return fail(str(exc))
+        return fail(CHECK, str(exc))
     progress = ProgressLine()
     try:
         report = run_check(options, progress=(lambda _: None) if args.quiet else progress)
     except InputError as exc:
-        return fail(str(exc))
+        return fail(CHECK, str(exc))
     except KeyboardInterrupt:  # the servers are stopped by then: run_check always stops them
         progress.close()
-        print(f"{prog} check: interrupted; every server was stopped", file=sys.stderr)
+        print(f"{PROG} check: interrupted; every server was stopped", file=sys.stderr)
         return INTERRUPTED
     finally:
         progress.close()

@@ -5,23 +5,21 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from drum_testing.config.options import CHECK, option
 from drum_testing.config.settings import ServerType, TargetType
-
-from .defaults import (
-    DEFAULT_LATENCY_REQUESTS,
-    DEFAULT_LATENCY_SECONDS,
-    DEFAULT_MAX_COLUMNS,
-    DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_ROBUSTNESS_ROWS,
-    DEFAULT_SINGLE_ROWS,
-)
 
 DRUM = "drum"
 """The name real DRUM goes by in a report, beside the server types."""
 
 LATENCY_ROWS = (1, 100)
 """Batch sizes timed besides the whole file (``drum perf-test``'s smallest ones)."""
+
+
+def _default(dest: str) -> Any:
+    """The default of ``check``'s option ``dest``: the options table's (its one place)."""
+    return option(dest, CHECK).value_default
 
 
 def installed_types() -> tuple[ServerType, ...]:
@@ -55,17 +53,17 @@ class CheckOptions:
     runtime_params_file: Path | None = None
     logging_level: str | None = None
     """The servers' ``--logging-level`` (DRUM's words); None: their default, warning."""
-    single_rows: int = DEFAULT_SINGLE_ROWS
+    single_rows: int = _default("single_rows")
     """The input's first rows, each sent alone (parity)."""
-    robustness_rows: int = DEFAULT_ROBUSTNESS_ROWS
+    robustness_rows: int = _default("robustness_rows")
     """The input's first rows, which the robustness variants are made of."""
-    max_columns: int = DEFAULT_MAX_COLUMNS
+    max_columns: int = 50
     """Columns set to missing in turn, at most (one request each per server)."""
-    latency_requests: int = DEFAULT_LATENCY_REQUESTS
+    latency_requests: int = _default("latency_requests")
     """Timed requests per batch size and server, at most."""
-    latency_seconds: float = DEFAULT_LATENCY_SECONDS
+    latency_seconds: float = _default("latency_seconds")
     """Time per batch size and server, at most: the count stops early when it runs out."""
-    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    request_timeout: float = 60.0
     start_timeout: float | None = None
     """Seconds a server may take to answer ``/ping/``; None: ``DrumServerRun``'s default."""
     parallel_starts: int = field(default_factory=default_parallel_starts)

@@ -26,19 +26,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from drum_testing.config.settings import (
-    ADDRESS_ENV,
-    CLASS_LABELS_ENV,
-    CODE_DIR_ENV,
-    MAX_WORKERS_ENV,
-    NEGATIVE_CLASS_LABEL_ENV,
-    POSITIVE_CLASS_LABEL_ENV,
-    SERVER_TYPE_ENV,
-    TARGET_TYPE_ENV,
-    WITH_ERROR_SERVER_ENV,
-    TargetType,
-    parse_server_type,
-)
+from drum_testing.config.options import option
+from drum_testing.config.settings import SERVER_TYPE_ENV, TargetType, parse_server_type
 
 Option = tuple[str, "str | None", list[str]]
 """``(flag, variable, values)``: a server option as a flag, and the variable that can stand
@@ -139,21 +128,21 @@ def server_options(run: RunOptions, address: str) -> list[Option]:
 
     A binary model's labels are DRUM's ``(negative, positive)``.
     """
-    options: list[Option] = [
-        ("--code-dir", CODE_DIR_ENV, [os.path.abspath(run.code_dir)]),
-        ("--target-type", TARGET_TYPE_ENV, [run.target_type]),
-        ("--address", ADDRESS_ENV, [address]),
+    given: list[tuple[str, list[str]]] = [
+        ("code_dir", [os.path.abspath(run.code_dir)]),
+        ("target_type", [run.target_type]),
+        ("address", [address]),
     ]
     if run.labels is not None and run.target_type == TargetType.BINARY.value:
         negative, positive = run.labels
-        options.append(("--positive-class-label", POSITIVE_CLASS_LABEL_ENV, [positive]))
-        options.append(("--negative-class-label", NEGATIVE_CLASS_LABEL_ENV, [negative]))
+        given += [("positive_class_label", [positive]), ("negative_class_label", [negative])]
     elif run.labels is not None:
-        options.append(("--class-labels", CLASS_LABELS_ENV, list(run.labels)))
+        given.append(("class_labels", list(run.labels)))
     if run.logging_level is not None:
-        options.append(("--logging-level", None, [run.logging_level]))
+        given.append(("logging_level", [run.logging_level]))
     if run.max_workers is not None:
-        options.append(("--max-workers", MAX_WORKERS_ENV, [str(run.max_workers)]))
+        given.append(("max_workers", [str(run.max_workers)]))
     if run.with_error_server:
-        options.append(("--with-error-server", WITH_ERROR_SERVER_ENV, []))
-    return options
+        given.append(("with_error_server", []))
+    # The flags and variables are the options table's: the server reads the same names.
+    return [(option(dest).flag, option(dest).variable, words) for dest, words in given]

@@ -21,8 +21,10 @@ import errno
 import os
 import socket
 
-DEFAULT_BACKLOG = 2048
-"""Same as the server's own default: a burst of test clients must not be refused at start."""
+from drum_testing.config.settings import Settings
+
+DEFAULT_BACKLOG: int = Settings.backlog
+"""The server's own default: a burst of test clients must not be refused at start."""
 
 
 class PortInUseError(OSError):

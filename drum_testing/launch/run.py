@@ -28,13 +28,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
 
-from drum_testing.config.settings import (
-    ARGUMENT_VARIABLES,
-    SERVER_TYPE_ENV,
-    TARGET_NAME_ENV,
-    URL_PREFIX_ENV,
-    parse_url_prefix,
-)
+from drum_testing.config.options import ARGUMENT_VARIABLES, option
+from drum_testing.config.settings import SERVER_TYPE_ENV, parse_url_prefix
 
 from .drum import (
     DRUM_READY_TIMEOUT,
@@ -166,9 +161,8 @@ class DrumServerRun:
         self.pass_args_as_env_vars = pass_args_as_env_vars
         self.extra_env = dict(env or {})
         # The server puts every route, /ping/ included, under URL_PREFIX.
-        self.url_prefix = parse_url_prefix(
-            self.extra_env.get(URL_PREFIX_ENV, os.environ.get(URL_PREFIX_ENV))
-        )
+        prefix = str(option("url_prefix").variable)
+        self.url_prefix = parse_url_prefix(self.extra_env.get(prefix, os.environ.get(prefix)))
         # DRUM's append_cmd is one string of arguments; it is split, never run by a shell.
         self.extra_args = [*extra_args, *(shlex.split(append_cmd) if append_cmd else [])]
         default = READY_TIMEOUT if self._drum is None else DRUM_READY_TIMEOUT
@@ -237,7 +231,7 @@ class DrumServerRun:
                 if variable is not None:
                     child[variable] = " ".join(values) if values else "1"
         if self.target_name is not None:
-            child[TARGET_NAME_ENV] = self.target_name
+            child[str(option("target_name").variable)] = self.target_name
         child[SERVER_TYPE_ENV] = self._server_type_value
         return child if self._drum is None else self._drum.server_env(child)
 

@@ -21,10 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from drum_testing.config.settings import ARGUMENT_VARIABLES, TARGET_NAME_ENV
+from drum_testing.config.options import ARGUMENT_VARIABLES
 from tests.contract.models import MODELS as CONTRACT_MODELS
 from tests.contract.models import TARGET_NAME, folder
 from tests.helpers.models import MODELS
+
+TARGET_NAME_ENV = "TARGET_NAME"
 
 ROOT = Path(__file__).resolve().parents[2]
 

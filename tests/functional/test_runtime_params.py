@@ -12,10 +12,11 @@ from typing import Any
 
 import requests
 
-from drum_testing.config.settings import RUNTIME_PARAMS_FILE_ENV
 from drum_testing.testing import DrumServerRun
 from drum_testing.testing.plugin import DrumServerFactory
 from tests.helpers.models import MODELS
+
+RUNTIME_PARAMS_FILE_ENV = "RUNTIME_PARAMS_FILE"
 
 MODEL = MODELS / "runtime_params"
 NAMES = [

@@ -1,6 +1,7 @@
-"""env_args.py: options from environment variables, with DRUM's precedence and words.
+"""environment.py: options from environment variables, with DRUM's precedence and words.
 
-The CLI's own table is tested through ``build_settings`` in test_cli.py; here the rules.
+The options table's own variables are tested in test_options.py and through
+``build_settings`` in test_build.py and test_cli.py; here the rules, on a table of their own.
 """
 
 from __future__ import annotations
@@ -9,14 +10,13 @@ import argparse
 
 import pytest
 
-from drum_testing.config.environment import (
-    FALSE_WORDS,
-    TRUE_WORDS,
-    EnvOption,
-    apply_env_options,
-    parse_bool,
-)
-from drum_testing.config.settings import SettingsError
+from drum_testing.config.environment import apply_env_options, read_variables
+from drum_testing.config.options import Kind, Option, options_for
+from drum_testing.config.settings import SERVER_TYPE_ENV, ServerType, SettingsError
+from drum_testing.config.values import FALSE_WORDS, TRUE_WORDS, switch
+
+TARGET_NAME_ENV = "TARGET_NAME"
+URL_PREFIX_ENV = "URL_PREFIX"
 
 
 def _number(text: str) -> int:
@@ -26,13 +26,13 @@ def _number(text: str) -> int:
 
 
 OPTIONS = (
-    EnvOption("NAME", "name", str),
-    EnvOption("COUNT", "count", _number),
-    EnvOption("LABELS_FILE", "labels_file", str),
-    EnvOption("LABELS", "labels", str, is_list=True),
-    EnvOption("LOUD", "loud"),
+    Option("name", ("--name",), "NAME"),
+    Option("count", ("--count",), "COUNT", _number),
+    Option("labels_file", ("--labels-file",), "LABELS_FILE", exclusive="labels"),
+    Option("labels", ("--labels",), "LABELS", kind=Kind.LIST, exclusive="labels"),
+    Option("loud", ("--loud",), "LOUD", kind=Kind.SWITCH),
+    Option("unread", (), "UNREAD"),  # variable-only: not an argument's variable
 )
-EXCLUSIVE = (frozenset({"labels", "labels_file"}),)
 
 
 def absent(**given: object) -> argparse.Namespace:
@@ -50,14 +50,15 @@ def absent(**given: object) -> argparse.Namespace:
 def apply(
     args: argparse.Namespace, environ: dict[str, str]
 ) -> tuple[dict[str, object], dict[str, str]]:
-    merged, from_env = apply_env_options(args, environ, OPTIONS, EXCLUSIVE)
+    merged, from_env = apply_env_options(args, environ, OPTIONS)
     return vars(merged), from_env
 
 
 def test_a_variable_fills_an_absent_option() -> None:
-    values, from_env = apply(absent(), {"NAME": "n", "COUNT": "3"})
+    values, from_env = apply(absent(), {"NAME": "n", "COUNT": "3", "UNREAD": "u"})
     assert (values["name"], values["count"]) == ("n", 3)
     assert from_env == {"name": "NAME", "count": "COUNT"}
+    assert "unread" not in values  # read_variables reads it, apply_env_options does not
 
 
 def test_the_command_line_wins_and_its_variable_is_not_even_read() -> None:
@@ -132,7 +133,7 @@ def test_a_false_word_leaves_a_flag_off(word: str) -> None:
 def test_any_other_word_is_an_error_naming_the_variable(word: str) -> None:
     with pytest.raises(SettingsError) as caught:
         apply(absent(), {"LOUD": word})
-    assert str(caught.value).startswith("LOUD must be a boolean (t, true, y, yes, on, 1, 1.0 or")
+    assert str(caught.value).startswith("LOUD: must be a boolean (t, true, y, yes, on, 1, 1.0 or")
     assert str(caught.value).endswith(f"got {word!r}")
 
 
@@ -145,4 +146,31 @@ def test_parse_bool_words_are_drums() -> None:
     # trafaret's ToBool, which DRUM uses: note "f" is not among them.
     assert TRUE_WORDS == ("t", "true", "y", "yes", "on", "1", "1.0")
     assert FALSE_WORDS == ("false", "n", "no", "off", "0", "none", "0.0")
-    assert parse_bool("X", "1.0") is True
+    assert switch("1.0") is True
+
+
+# --- read_variables: the variable-only settings --------------------------------------------
+
+
+def test_variable_only_settings_reads_only_the_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The process environment holds values that would fail: the mapping alone must count.
+    monkeypatch.setenv(SERVER_TYPE_ENV, "tornado")
+    monkeypatch.setenv(URL_PREFIX_ENV, "process")
+    monkeypatch.setenv(TARGET_NAME_ENV, "process")
+    assert read_variables({}, options_for("server")) == {}
+
+
+def test_variable_only_settings_values() -> None:
+    environ = {
+        SERVER_TYPE_ENV: '{"type": "string", "payload": "uvicorn"}',
+        URL_PREFIX_ENV: "api/v2/",
+        TARGET_NAME_ENV: "answer",
+        "UNRELATED": "ignored",
+    }
+    expected = {"server_type": ServerType.FASTAPI, "url_prefix": "/api/v2", "target_name": "answer"}
+    assert read_variables(environ, options_for("server")) == expected
+
+
+def test_variable_only_settings_invalid() -> None:
+    with pytest.raises(SettingsError, match=SERVER_TYPE_ENV):
+        read_variables({SERVER_TYPE_ENV: "tornado"}, options_for("server"))

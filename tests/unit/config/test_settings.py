@@ -8,11 +8,8 @@ from pathlib import Path
 import pytest
 
 from drum_testing.config.settings import (
-    DEFAULT_MAX_BODY_BYTES,
     SERVER_TYPE_ALIASES,
     SERVER_TYPE_ENV,
-    TARGET_NAME_ENV,
-    URL_PREFIX_ENV,
     ServerType,
     Settings,
     SettingsError,
@@ -20,7 +17,6 @@ from drum_testing.config.settings import (
     parse_address,
     parse_server_type,
     parse_url_prefix,
-    settings_from_env,
 )
 
 # --- parse_server_type ----------------------------------------------------------------------
@@ -174,37 +170,6 @@ def test_parse_url_prefix(raw: str | None, expected: str) -> None:
     assert parse_url_prefix(raw) == expected
 
 
-# --- settings_from_env ----------------------------------------------------------------------
-
-
-def test_settings_from_env_reads_only_the_mapping(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The process environment holds values that would fail: the mapping alone must count.
-    monkeypatch.setenv(SERVER_TYPE_ENV, "tornado")
-    monkeypatch.setenv(URL_PREFIX_ENV, "process")
-    monkeypatch.setenv(TARGET_NAME_ENV, "process")
-    assert settings_from_env({}) == {
-        "server_type": ServerType.FLASK,
-        "url_prefix": "",
-        "target_name": None,
-    }
-
-
-def test_settings_from_env_values() -> None:
-    environ = {
-        SERVER_TYPE_ENV: '{"type": "string", "payload": "uvicorn"}',
-        URL_PREFIX_ENV: "api/v2/",
-        TARGET_NAME_ENV: "answer",
-        "UNRELATED": "ignored",
-    }
-    expected = {"server_type": ServerType.FASTAPI, "url_prefix": "/api/v2", "target_name": "answer"}
-    assert settings_from_env(environ) == expected
-
-
-def test_settings_from_env_invalid() -> None:
-    with pytest.raises(SettingsError, match=SERVER_TYPE_ENV):
-        settings_from_env({SERVER_TYPE_ENV: "tornado"})
-
-
 # --- Settings -------------------------------------------------------------------------------
 
 
@@ -248,7 +213,7 @@ def test_settings_defaults_and_address() -> None:
     settings = Settings(code_dir=Path("/m"), target_type=TargetType.REGRESSION)
     assert (settings.host, settings.port, settings.address) == ("127.0.0.1", 8080, "127.0.0.1:8080")
     assert settings.server_type is ServerType.FLASK
-    assert settings.max_body_bytes == DEFAULT_MAX_BODY_BYTES
+    assert settings.max_body_bytes == 100 * 1024 * 1024
     assert (settings.url_prefix, settings.listen_fd, settings.lifeline_fd) == ("", None, None)
 
 

@@ -1,18 +1,25 @@
-"""DRUM's command-line spellings: accepted where we serve them, one-line errors where not."""
+"""parser.py: the parsers made from the table; DRUM's spellings accepted where we serve
+them, one-line errors where not."""
 
 from __future__ import annotations
+
+import argparse
 
 import pytest
 
 from drum_testing.cli import build_parser
-from drum_testing.config.arguments import build_settings
-from drum_testing.config.drum_flags import LOGGING_LEVELS, UNSUPPORTED
+from drum_testing.config.build import build_settings
+from drum_testing.config.options import OPTIONS, Kind
+from drum_testing.config.parser import _Refuse
+from drum_testing.config.values import LOGGING_LEVELS
 from tests.helpers.models import MODELS
 
 SERVER = ["server", "--target-type", "regression", "--address", "127.0.0.1:8080"]
 SCORE = ["score", "--target-type", "regression", "--input", "x.csv"]
 
 
+UNSUPPORTED = {row.flag: row.help for row in OPTIONS if row.kind is Kind.REFUSED}
+"""DRUM's options we refuse, and why."""
 SCORE_OWN = ("--query", "--content-type")
 """drum score's options that drum server refuses."""
 
@@ -63,3 +70,29 @@ def test_only_python_models_are_served(capsys: pytest.CaptureFixture[str]) -> No
     with pytest.raises(SystemExit):
         build_parser().parse_args([*SERVER, "--code-dir", "m", "--language", "java"])
     assert "python models only, not 'java'" in capsys.readouterr().err
+
+
+def test_the_refused_options_are_drums_and_each_command_has_them_all() -> None:
+    assert len(UNSUPPORTED) == 24  # drum server's and drum score's options we do not serve
+    assert UNSUPPORTED["--docker"] == "it runs the model in this Python environment"
+    (commands,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    for command in ("server", "score"):
+        actions = commands.choices[command]._actions
+        refused = {flag for a in actions if isinstance(a, _Refuse) for flag in a.option_strings}
+        expected = set(UNSUPPORTED) - (set(SCORE_OWN) if command == "score" else set())
+        assert refused == expected, command
+
+
+def test_an_absent_option_parses_as_none_so_its_variable_may_stand_in() -> None:
+    args = build_parser().parse_args([*SERVER, "--code-dir", "m"])
+    assert (args.threads, args.max_workers, args.runtime_params_file) == (None, None, None)
+    assert (args.with_error_server, args.show_stacktrace) == (False, False)
+
+
+def test_a_required_option_without_a_variable_is_argparses_to_require(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(["score", "--code-dir", "m", "--target-type", "regression"])
+    assert exited.value.code == 2
+    assert "the following arguments are required: --input" in capsys.readouterr().err

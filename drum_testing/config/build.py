@@ -1,0 +1,111 @@
+"""One frozen :class:`~.settings.Settings` from a parsed command line and the environment.
+
+::
+
+    args = parser.parse_args(argv)              # a subcommand's parser (cli.build_parser)
+    settings = build_settings(args, os.environ)
+
+A variable stands in only for an option of the subcommand's own (as in DRUM, which adds a
+variable to the command line only when the subcommand has its option): ``score`` has no
+``--address``, so neither needs nor reads ``ADDRESS``. An option whose ``dest`` is a Settings
+field goes there as it is; the few that need each other (the address, the class labels,
+the runtime parameters file) are put together here.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .environment import apply_env_options, read_variables
+from .options import SETTINGS_DEFAULTS, Kind, Option, option, options_for
+from .runtime_params import RuntimeParameterException
+from .runtime_params_file import load_runtime_params_file
+from .settings import Settings, SettingsError, TargetType, parse_address
+
+_COMBINED = frozenset({"code_dir", "target_type", "class_labels", "runtime_params"})
+"""Settings fields set below from several options, not copied from one."""
+
+
+def command_options(args: argparse.Namespace) -> list[Option]:
+    """The rows of the subcommand ``args`` was parsed for (its ``command``)."""
+    return [row for row in options_for(args.command) if row.kind is not Kind.REFUSED]
+
+
+def build_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Settings:
+    """Validate arguments and environment together into one frozen Settings."""
+    rows = command_options(args)
+    args, from_env = apply_env_options(args, environ, rows)
+    missing = [row for row in rows if row.required and getattr(args, row.dest, None) is None]
+    if missing:
+        raise SettingsError(
+            f"the following arguments are required: {', '.join(r.flag for r in missing)} "
+            f"(or the environment variables {', '.join(str(r.variable) for r in missing)})"
+        )
+
+    def named(row_dest: str, flag: str) -> str:
+        """How an error names an option: by the variable it came from, if it did."""
+        return from_env.get(row_dest, flag)
+
+    fields: dict[str, Any] = {
+        row.dest: getattr(args, row.dest)
+        for row in rows
+        if row.flags
+        and row.dest in SETTINGS_DEFAULTS
+        and row.dest not in _COMBINED
+        and getattr(args, row.dest, None) is not None
+    }
+    target = TargetType(args.target_type)
+    if getattr(args, "address", None) is not None:
+        fields["host"], fields["port"] = parse_address(args.address, named("address", "--address"))
+    fields["class_labels"] = _class_labels(args, target, named)
+    code_dir = Path(args.code_dir).resolve()
+    runtime_params: dict[str, str] = {}
+    if args.runtime_params_file is not None:
+        name = named("runtime_params_file", "--runtime-params-file")
+        try:
+            runtime_params = load_runtime_params_file(args.runtime_params_file, code_dir)
+        except RuntimeParameterException as exc:
+            raise SettingsError(f"{name}: {exc}") from None
+    # The file's parameters replace the environment's, as in DRUM, where the server type is
+    # read after the file was loaded: the file may choose it too.
+    fields.update(read_variables({**environ, **runtime_params}, rows))
+    return Settings(code_dir=code_dir, target_type=target, runtime_params=runtime_params, **fields)
+
+
+def _class_labels(
+    args: argparse.Namespace, target: TargetType, named: Any
+) -> tuple[str, ...] | None:
+    """The labels, from ``--class-labels-file`` or ``--class-labels``, checked against the
+    target type (a binary model's two labels are checked here too)."""
+    labels: tuple[str, ...] | None = None
+    if args.class_labels_file is not None:
+        try:
+            text = Path(args.class_labels_file).read_text(encoding="utf-8")
+        except OSError as exc:
+            name = named("class_labels_file", "--class-labels-file")
+            raise SettingsError(f"cannot read {name}: {exc.strerror}") from None
+        labels = tuple(line.strip() for line in text.splitlines() if line.strip())
+    elif args.class_labels:
+        labels = tuple(args.class_labels)
+    if target is TargetType.BINARY:
+        if args.positive_class_label is None or args.negative_class_label is None:
+            positive, negative = option("positive_class_label"), option("negative_class_label")
+            raise SettingsError(
+                f"a binary model needs {positive.flag} and {negative.flag} "
+                f"(or {positive.variable} and {negative.variable})"
+            )
+        if args.positive_class_label == args.negative_class_label:
+            raise SettingsError("the positive and negative class labels must differ")
+    if target.has_class_labels:
+        if not labels or len(labels) < 2:
+            listed, listed_in_file = option("class_labels"), option("class_labels_file")
+            raise SettingsError(
+                f"a {target.value} model needs {listed.flag} (two or more) or "
+                f"{listed_in_file.flag} (or {listed.variable} or {listed_in_file.variable})"
+            )
+        if len(set(labels)) != len(labels):
+            raise SettingsError(f"{named('class_labels', '--class-labels')} has a label twice")
+    return labels
