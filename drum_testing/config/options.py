@@ -668,14 +668,18 @@ OPTIONS: tuple[Option, ...] = (
         "--skip-deps-install", "it installs nothing: the model runs in this Python environment"
     ),
     _refused("--memory", "it runs no container whose memory could be limited"),
-    _refused("--production", "its server types are chosen by MLOPS_RUNTIME_PARAM_DRUM_SERVER_TYPE"),
+    _refused(
+        "--production",
+        "its server types are chosen by MLOPS_RUNTIME_PARAM_DRUM_SERVER_TYPE",
+        frozenset({SERVER}),
+    ),
     _refused("--show-perf", "it has no performance report; nox -s bench measures"),
     _refused("--monitor", _NO_MLOPS),
     _refused("--monitor-embedded", _NO_MLOPS),
     _refused("--deployment-id", _NO_MLOPS),
     _refused("--model-id", _NO_MLOPS),
     _refused("--monitor-settings", _NO_MLOPS),
-    _refused("--deployment-config", "it answers in DRUM's own format only"),
+    _refused("--deployment-config", "it answers in DRUM's own format only", frozenset({SERVER})),
     _refused("--allow-dr-api-access", _NO_API),
     _refused("--api-token", _NO_API),
     _refused("--webserver", _NO_API),
@@ -688,6 +692,7 @@ OPTIONS: tuple[Option, ...] = (
     _refused("--user-secrets-prefix", _NO_SECRETS),
     _refused("--lazy-loading-file", "it downloads no files before loading the model"),
     # drum server has these of drum score's; a request brings its own query and content type.
+    # (Each refused option is refused by the commands whose DRUM counterpart has it.)
     _refused(
         "--query",
         "a request brings its own query string (drum-testing score takes --query)",
