@@ -19,7 +19,7 @@ from .compare import Difference
 from .observe import Answer
 from .options import DRUM, CheckOptions
 from .probes import Kind, Probe, rows_label
-from .robustness import Verdict, classify
+from .robustness import classify
 from .speed import Latency
 
 
@@ -61,9 +61,6 @@ class ProbeResult:
     """A successful answer of ours that DRUM does not give alike (or the reverse). A problem
     for the user's own input (parity); for a robustness variant, a note: there our answers
     differ from DRUM's on purpose (CONTRACT.md), and the table shows both."""
-
-    def verdicts(self) -> dict[str, Verdict]:
-        return {name: classify(answer) for name, answer in self.answers.items()}
 
     def problems(self) -> list[str]:
         """What fails the check in this probe's answers, one line each."""

@@ -67,11 +67,6 @@ class BodyBuffer:
         self._buffer[self._size : self._size + len(chunk)] = chunk
         self._size += len(chunk)
 
-    @property
-    def received(self) -> int:
-        """Bytes of the body gathered so far."""
-        return self._size
-
     def result(self) -> tuple[Body, BodyFault | None]:
         """``(body, None)``, or ``(b"", fault)`` for a body that could not be read whole.
 

@@ -83,10 +83,6 @@ class Request:
     body_fault: BodyFault | None = None
 
     @property
-    def body_too_large(self) -> bool:
-        return self.body_fault is BodyFault.TOO_LARGE
-
-    @property
     def content_type(self) -> ContentType:
         return ContentType.parse(self.headers.get("content-type"))
 
@@ -106,10 +102,6 @@ class Response:
     status: int
     headers: list[tuple[str, str]]
     body: bytes | Iterable[bytes] = b""
-
-    @property
-    def streamed(self) -> bool:
-        return not isinstance(self.body, bytes)
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
