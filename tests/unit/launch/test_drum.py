@@ -31,11 +31,10 @@ from drum_testing.launch.drum import (
     INSTALL_HINT,
     PORT_ATTEMPTS,
     DrumNotFoundError,
-    Owner,
     find_collision,
     find_drum,
-    port_owner,
 )
+from drum_testing.launch.listeners import Owner, port_owner
 from drum_testing.launch.ports import PortInUseError
 from drum_testing.launch.process import (
     group_exists,
