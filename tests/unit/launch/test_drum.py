@@ -1,11 +1,10 @@
 """``DrumServerRun(..., runtime="drum")`` against a fake ``drum``: command, env, port, guard.
 
-The fake is a small http.server script that does what real DRUM does where it matters here:
-it binds the ``--address`` it is told, reads the server type from the runtime-parameter JSON,
-says the port is in use as werkzeug ("Port N is in use by another program", then exit 1) or
-gunicorn ("Connection in use: ('HOST', N)", retried) do, and exits with 130 (werkzeug) or 0
-(gunicorn) on SIGTERM. ``FAKE_MODE`` in its environment makes it misbehave. Real DRUM is
-tested in ``test_real_drum.py``.
+The fake (``FAKE_DRUM``, :mod:`tests.helpers.standin`) does what real DRUM does where it
+matters here: it binds the ``--address`` it is told, says so when that port is taken, and
+exits as DRUM does on SIGTERM. ``FAKE_MODE`` in its environment makes it misbehave. Real
+DRUM is tested in ``tests/conformance/test_real_drum.py``; the plugin's ``--drum-runtime``
+in ``tests/unit/testing/test_plugin.py``.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -43,58 +41,8 @@ from drum_testing.launch.process import (
     wait_for,
 )
 from drum_testing.testing import DrumServerRun, ServerStartError, listening_socket
-from tests.helpers.standin import STANDIN, ping
+from tests.helpers.standin import FAKE_DRUM, ping, write_script
 from tests.helpers.waiting import running
-
-FAKE_DRUM = f"""# drum-test-helper: a fake `drum server`
-import errno, http.server, json, os, signal, sys, time
-
-args = sys.argv[1:]
-host, port = args[args.index("--address") + 1].rsplit(":", 1)
-port = int(port)
-kind = json.loads(os.environ[{SERVER_TYPE_ENV!r}])["payload"]
-mode = os.environ.get("FAKE_MODE", "ok")
-print("ARGV " + json.dumps(args), flush=True)
-print("CONTROL " + os.environ.get("XDG_RUNTIME_DIR", "<unset>"), flush=True)
-if mode == "exit3":
-    print("Traceback (most recent call last):\\nRuntimeError: the model failed", flush=True)
-    sys.exit(3)
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = json.dumps({{"message": "OK"}}).encode()
-        self.send_response(200)
-        self.send_header("X-Drum-Version", "0+fake")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-while True:
-    try:
-        server = http.server.HTTPServer((host, port), Handler)
-        break
-    except OSError as exc:
-        if exc.errno != errno.EADDRINUSE:
-            raise
-        if kind == "werkzeug":
-            print(f"Port {{port}} is in use by another program.", file=sys.stderr, flush=True)
-            sys.exit(1)
-        print(f"[ERROR] Connection in use: ('{{host}}', {{port}})", flush=True)
-        time.sleep(1)  # gunicorn's own retry delay
-
-if mode == "stubborn":  # SIGTERM is ignored, by a forked "worker" too: only SIGKILL works
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    if os.fork() == 0:
-        signal.pause()
-elif kind == "werkzeug":  # DRUM's handler: os._exit(130)
-    signal.signal(signal.SIGTERM, lambda *_: (print("aborting drum", flush=True), os._exit(130)))
-else:
-    signal.signal(signal.SIGTERM, lambda *_: (print("Shutting down", flush=True), os._exit(0)))
-print("serving", flush=True)
-server.serve_forever()
-"""
 
 DRUM = "/nowhere/bin/drum"
 """What the fake runs are told ``drum`` is; ``_spawn_command`` puts the fake in its place."""
@@ -118,9 +66,7 @@ class FakeDrumRun(DrumServerRun):
 @pytest.fixture
 def fake_drum(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(drum_runtime, "find_drum", lambda: DRUM)
-    script = tmp_path / "fake_drum.py"
-    script.write_text(FAKE_DRUM)
-    return script
+    return write_script(tmp_path / "fake_drum.py", FAKE_DRUM)
 
 
 @pytest.fixture
@@ -416,49 +362,6 @@ def test_the_group_is_stopped_when_the_test_process_is_killed(
         stop_process_group(parent, grace=1)
         if pgid is not None and group_exists(pgid):  # only if the test failed
             os.killpg(pgid, signal.SIGKILL)
-
-
-PLUGIN_TESTS = """
-import sys
-import pytest
-from drum_testing.launch import drum as drum_runtime
-from drum_testing.testing import DrumServerRun, plugin
-
-class FakeRun(DrumServerRun):
-    def _spawn_command(self, command):
-        if self.runtime == "drum":
-            return [sys.executable, {fake!r}, *command[1:]]
-        return [sys.executable, {standin!r}, *command[4:]]  # after "-m drum_testing server"
-
-@pytest.fixture(autouse=True)
-def fake(monkeypatch):
-    monkeypatch.setattr(drum_runtime, "find_drum", lambda: "drum")
-    monkeypatch.setattr(plugin, "DrumServerRun", FakeRun)
-
-def test_the_option_is_the_default(drum_server, drum_shared_server, drum_runtime):
-    assert drum_runtime == "drum"
-    run = drum_server("regression", None, ".")
-    assert run.runtime == "drum"
-    assert run.get_command()[:2] == ["drum", "server"]
-    assert drum_shared_server("regression", None, ".").runtime == "drum"
-
-def test_a_test_can_ask_for_ours(drum_server):
-    run = drum_server("regression", None, ".", runtime="drum_testing")
-    assert run.get_command()[1:4] == ["-m", "drum_testing", "server"]
-"""
-
-
-def test_the_plugins_drum_runtime_option(fake_drum: Path, tmp_path: Path) -> None:
-    standin = tmp_path / "standin.py"
-    standin.write_text(STANDIN)
-    tests = tmp_path / "test_runtime_option.py"
-    tests.write_text(PLUGIN_TESTS.format(fake=str(fake_drum), standin=str(standin)))
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-W", "error"]
-    command += ["--drum-runtime=drum", str(tests)]
-    done = subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=60)
-    out = done.stdout.decode()
-    assert done.returncode == 0, out
-    assert "2 passed" in out, out
 
 
 def test_drum_gets_a_longer_default_readiness_deadline(fake_drum: Path) -> None:
