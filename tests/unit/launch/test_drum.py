@@ -25,14 +25,17 @@ from drum_testing.config.settings import SERVER_TYPE_ENV
 from drum_testing.launch import drum as drum_runtime
 from drum_testing.launch import guard as drum_guard
 from drum_testing.launch.drum import (
+    CONTROL_DIR_ENV,
     DRUM_READY_TIMEOUT,
     INSTALL_HINT,
     PORT_ATTEMPTS,
+    DrumLauncher,
     DrumNotFoundError,
     find_collision,
     find_drum,
+    guarded_command,
 )
-from drum_testing.launch.listeners import Owner, port_owner
+from drum_testing.launch.launcher import Port, PortTaken
 from drum_testing.launch.ports import PortInUseError
 from drum_testing.launch.process import (
     group_exists,
@@ -184,16 +187,106 @@ def test_drums_in_use_messages_are_recognised_for_the_port_only() -> None:
     assert find_collision("[INFO] Listening at: http://127.0.0.1:8080", 8080) is None
 
 
-def test_a_listener_is_ours_only_if_our_process_group_has_it() -> None:
-    if not Path("/proc/net/tcp").exists():
-        pytest.skip("no /proc: ownership falls back to the log and the process")
-    with listening_socket() as sock:
-        port = sock.getsockname()[1]
-        assert port_owner(port, os.getpgrp()) is Owner.US  # this process has it open
-        assert port_owner(port, 2**22 + 1) is Owner.OTHER  # no such group has it
-    assert port_owner(port, os.getpgrp()) is Owner.NOBODY
-    with bound_port() as sock:  # bound, not listening: not a listener
-        assert port_owner(sock.getsockname()[1], os.getpgrp()) is Owner.NOBODY
+# --- the launcher on its own -------------------------------------------------------------------
+
+
+def test_drums_port_is_the_runs_choice_and_nothing_is_held(fake_drum: Path) -> None:
+    with DrumLauncher("flask").port("127.0.0.1", None, lambda: 12345) as port:
+        assert port == Port(12345, ())  # DRUM binds it; the server inherits no socket
+
+
+def test_drum_takes_no_descriptors_and_the_watchdog_has_the_lifeline(
+    fake_drum: Path, tmp_path: Path
+) -> None:
+    launcher = DrumLauncher("flask")
+    command = launcher.command(["--target-type", "regression"], Port(8080), 9)
+    assert command == [DRUM, "server", "--target-type", "regression"]
+    log = tmp_path / "drum.log"
+    log.write_text("")
+    launched = launcher.launch(command, log_path=log, lifeline_fd=9, grace=2.0)
+    assert launched == guarded_command(command, 9, 2.0)
+    assert launched[:3] == [sys.executable, "-m", "drum_testing.launch.guard"]
+    assert "--remove" not in launched  # werkzeug opens no control socket
+    env = launcher.server_env({"KEPT": "1", SERVER_TYPE_ENV: "flask"})
+    assert env == {"KEPT": "1", SERVER_TYPE_ENV: '{"type": "string", "payload": "werkzeug"}'}
+
+
+def test_gunicorn_gets_a_control_dir_of_the_runs_removed_after_it(
+    fake_drum: Path, tmp_path: Path
+) -> None:
+    launcher = DrumLauncher("gunicorn")
+    log = tmp_path / "drum.log"
+    log.write_text("")
+    launched = launcher.launch([DRUM, "server"], log_path=log, lifeline_fd=9, grace=1.0)
+    control = Path(launched[launched.index("--remove") + 1])  # the watchdog's, if we die
+    assert control.is_dir()
+    assert control.name.startswith("drum-ctl-")
+    assert launcher.server_env({})[CONTROL_DIR_ENV] == str(control)
+    again = launcher.launch([DRUM, "server"], log_path=log, lifeline_fd=9, grace=1.0)
+    assert again[again.index("--remove") + 1] == str(control)  # one per run, not per attempt
+    launcher.cleanup()
+    assert not control.exists()
+    launcher.cleanup()  # idempotent
+    assert CONTROL_DIR_ENV not in launcher.server_env({})
+
+
+def test_an_attempt_reads_only_its_own_part_of_the_log(fake_drum: Path, tmp_path: Path) -> None:
+    log = tmp_path / "drum.log"
+    log.write_text("Port 8080 is in use by another program.\n")  # the last attempt's
+    launcher = DrumLauncher("flask")
+    launcher.launch([DRUM, "server"], log_path=log, lifeline_fd=9, grace=1.0)
+    launcher.check_exit(log, 8080)  # not this attempt's: no PortTaken
+    with log.open("a") as file:
+        file.write("serving\nPort 8080 is in use by another program.\n")
+    with pytest.raises(PortTaken, match="port 8080 was taken: DRUM logged 'Port 8080 is in"):
+        launcher.check_exit(log, 8080)
+
+
+def test_werkzeugs_130_is_a_clean_stop_and_a_port_is_tried_five_times(fake_drum: Path) -> None:
+    assert DrumLauncher("flask").clean_stop_codes == {0, 130}
+    assert DrumLauncher("gunicorn").clean_stop_codes == {0}
+    assert DrumLauncher("gunicorn").port_attempts == PORT_ATTEMPTS == 5
+
+
+# --- drum_program= ------------------------------------------------------------------------------
+
+
+def test_drum_program_is_run_instead_of_the_drum_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def not_found() -> str:
+        raise AssertionError("drum_program= is given: nothing is looked for")
+
+    monkeypatch.setattr(drum_runtime, "find_drum", not_found)
+    program = write_script(tmp_path / "my-drum", FAKE_DRUM, executable=True)
+    run = DrumServerRun(
+        "regression",
+        None,
+        tmp_path,
+        runtime="drum",
+        drum_program=program,
+        log_dir=tmp_path / "logs",
+        wait_for_server_timeout=20,
+        stop_timeout=5,
+    )
+    with run:  # the real command, no _spawn_command: the program is the fake itself
+        assert run.get_command()[:2] == [str(program), "server"]
+        assert ping(run) == (200, "0+fake", {"message": "OK"})
+    assert run.returncode == 130  # werkzeug's clean stop
+
+
+def test_a_drum_program_that_is_not_one_fails_before_anything_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = tmp_path / "drum"
+    plain.write_text("not executable")
+    for program in (plain, tmp_path / "missing"):
+        with pytest.raises(DrumNotFoundError, match=f"drum_program='{program}' is not an exec"):
+            DrumServerRun("regression", None, ".", runtime="drum", drum_program=program)
+    (tmp_path / "bin").mkdir()
+    on_path = write_script(tmp_path / "bin" / "drum", "", executable=True)
+    monkeypatch.setenv("PATH", str(on_path.parent))
+    assert DrumLauncher("flask", "drum").executable == str(on_path)  # a name: looked up
 
 
 @pytest.mark.parametrize(
