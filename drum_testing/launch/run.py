@@ -12,9 +12,9 @@ answers raises :class:`TimeoutError`, both with the command, the log's path and 
 log is removed after a clean run unless it is in a ``log_dir`` of yours or ``keep_logs`` is
 set (:mod:`~drum_testing.launch.logs`); after a failure it is kept and a warning names it.
 
-The run is the lifecycle, the same for every server; what differs between our server and
-real DRUM is its launcher's (:mod:`~drum_testing.launch.launcher`), and its arguments, with
-the command and environment they make, are :mod:`~drum_testing.launch.arguments`.
+The run is the lifecycle, the same for every server. What differs between our server and
+real DRUM it asks of its launcher (:mod:`~drum_testing.launch.launcher`); its arguments, and
+the command and environment they make, are its base class's (:mod:`~.arguments`).
 """
 
 from __future__ import annotations

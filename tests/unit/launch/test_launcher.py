@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,9 @@ class TestLauncher(OurLauncher):
         self.attempts = 0
         self.cleanups = 0
 
-    def launch(self, command: Any, *, log_path: Path, lifeline_fd: int, grace: float) -> list[str]:
+    def launch(
+        self, command: Sequence[str], *, log_path: Path, lifeline_fd: int, grace: float
+    ) -> list[str]:
         self.attempts += 1
         return super().launch(command, log_path=log_path, lifeline_fd=lifeline_fd, grace=grace)
 
