@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 from bench.batches import PAIRS, floats_csv
 from bench.report import Target, _judge, _num, _short, _table
-from bench.servers import Running
-from drum_testing.launch.process import group_pids
+from bench.servers import Running, server_pids
 
 ROWS_PER_MIB = 6_700
 """Rows of the bench's 8-float CSV per MiB (about 156 bytes a row)."""
@@ -71,7 +70,7 @@ def reset_peaks(pids: list[int]) -> bool:
 
 def measure_one(running: Running, body: bytes, content_type: str = "text/csv") -> MemoryFigures:
     """Send ``body`` to ``/predict/`` once and take the group's memory around it."""
-    pids = group_pids(running.pgid)
+    pids = server_pids(running.pgid)
     figures = MemoryFigures(before_mib=sum(status_kib(p, "VmRSS") for p in pids) / 1024)
     sampled = not reset_peaks(pids)
     peak = [figures.before_mib or 0.0]

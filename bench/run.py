@@ -37,8 +37,7 @@ from bench.servers import (
     check_predict,
     settled_memory,
     start_bare,
-    start_drum,
-    start_ours,
+    start_server,
 )
 from drum_testing.config.settings import Settings
 from drum_testing.testing import DrumServerRun, ServerStartError
@@ -61,7 +60,7 @@ BATCH_SERVERS = {
 }
 """Our servers in the batch-size and memory sections (one worker: one request at a time)."""
 DRUM_SERVERS = {"DRUM werkzeug": "flask", "DRUM gunicorn": "gunicorn"}
-IMPORT_ERROR_MODEL = ROOT / "tests" / "fixtures" / "models" / "import_error"
+IMPORT_ERROR_MODEL = ROOT / "bench" / "models" / "import_error"
 CRASH_TIMEOUT = 10.0
 BUSY_WARNING = 10.0
 """Percent of CPU time other work used just before the run, above which the bench warns."""
@@ -168,14 +167,14 @@ def run_all(args: argparse.Namespace, results: Results, log_dir: Path) -> None:
             continue
         _say(f"{name}: ours, bare" + (", DRUM" if args.drum and name in DRUM_CONFIGS else ""))
         kind = name.split("-")[0]
-        ours = partial(start_ours, server_type, workers, log_dir)
+        ours = partial(start_server, server_type, workers, log_dir)
         bare = partial(start_bare, kind, workers or 1, "none", log_dir)
         sides: list[Side] = [
             ("ours", results.ours, name, ours, args.starts),
             ("bare", results.bare, name, bare, 1),
         ]
         if args.drum and name in DRUM_CONFIGS:
-            start = partial(start_drum, args.drum, DRUM_CONFIGS[name], log_dir)
+            start = partial(start_server, DRUM_CONFIGS[name], None, log_dir, drum=args.drum)
             sides.append(("DRUM", results.drum, name, start, args.starts))
         measure_group(sides, ("ping", "predict"), args)
     if "middleware" in only:
@@ -231,10 +230,10 @@ def started_servers(
     servers: dict[str, Running] = {}
     try:
         for label, (server_type, workers) in BATCH_SERVERS.items():
-            servers[label] = start_ours(server_type, workers, log_dir, model)
+            servers[label] = start_server(server_type, workers, log_dir, model)
         if args.drum:
             for label, server_type in DRUM_SERVERS.items():
-                servers[label] = start_drum(args.drum, server_type, log_dir, model)
+                servers[label] = start_server(server_type, None, log_dir, model, drum=args.drum)
         for running in servers.values():
             settled_memory(running.pgid)
         yield servers
@@ -244,7 +243,7 @@ def started_servers(
 
 
 NOTES = [
-    "start-up: from `DrumServerRun.__enter__` (or the bare app's or DRUM's start) until "
+    "start-up: from `DrumServerRun.start` (ours and DRUM's, or the bare app's start) until "
     "`GET /ping/` answers; idle memory: summed RSS of the process group once it stopped changing",
     "load: `wrk -t1 -c4 --latency` against servers that are up at once, taking turns in 1 s "
     "rounds (order reversed every other round) after a warm-up each; requests/s over all "
@@ -270,7 +269,9 @@ NOTES = [
     "vary most (the range of the rounds is in brackets, and the chart's whiskers)",
     "bare apps start once (their start-up is for context); client and servers share the machine",
     "DRUM (`--drum`): `drum server` with werkzeug (`DRUM_SERVER_TYPE` werkzeug) or its default "
-    "gunicorn (1 sync worker), on the same model; its environment had compiled bytecode, "
+    'gunicorn (1 sync worker), on the same model, started by `DrumServerRun(runtime="drum")` '
+    "through the test kit's watchdog (its Python start, about 40 ms, is in DRUM's start-up; its "
+    "memory is not counted); its environment had compiled bytecode, "
     "without which (uv installs without it, and PYTHONDONTWRITEBYTECODE stops Python caching "
     "it) DRUM takes seconds longer to start",
 ]

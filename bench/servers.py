@@ -1,9 +1,12 @@
 """Starting what is measured (our server types, the bare apps, DRUM) and stopping it again.
 
 Every server runs as its own process group, through the test kit's helpers, so stopping
-it stops its workers too, and a lifeline (ours, the bare apps) stops it even if the bench
-is killed. Memory is the sum over the whole group: a gunicorn master and its workers, a
-uvicorn supervisor and its spawned workers.
+it stops its workers too, and a lifeline (ours, the bare apps) or the test kit's watchdog
+(DRUM) stops it even if the bench is killed. Ours and DRUM are started by
+``DrumServerRun`` (``runtime="drum"`` for DRUM, which also proves the port DRUM listens on
+is its own). Memory is the sum over the whole group: a gunicorn master and its workers, a
+uvicorn supervisor and its spawned workers; the watchdog in DRUM's group is the test kit's,
+not DRUM's, and is left out (:func:`server_pids`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.load import Request
-from drum_testing.config.settings import SERVER_TYPE_ENV
+from drum_testing.launch.drum import GUARD_MODULE
 from drum_testing.launch.process import (
     Lifeline,
     group_pids,
@@ -32,10 +35,8 @@ from drum_testing.testing import DrumServerRun, listening_socket
 ROOT = Path(__file__).resolve().parent.parent
 TRIVIAL_MODEL = ROOT / "bench" / "models" / "trivial"
 READY_TIMEOUT = 60.0
-"""Seconds a bare app or DRUM has to answer ``/ping/`` (DRUM takes several)."""
+"""Seconds a server, a bare app or DRUM has to answer ``/ping/`` (DRUM takes several)."""
 STOP_GRACE = 10.0
-DRUM_WERKZEUG = '{"type": "string", "payload": "werkzeug"}'
-"""DRUM's runtime parameter for its Flask/werkzeug server (gunicorn is its default)."""
 
 
 def csv_payload(rows: int = 10) -> bytes:
@@ -75,23 +76,22 @@ class Model:
     target_type: str = "regression"
     labels: tuple[str, str] | None = None
 
-    def drum_args(self) -> list[str]:
-        """DRUM's options for it (its labels: ``--positive-class-label`` and so on)."""
-        args = ["--code-dir", str(self.folder), "--target-type", self.target_type]
-        if self.labels is not None:
-            negative, positive = self.labels
-            args += ["--positive-class-label", positive, "--negative-class-label", negative]
-        return args
-
 
 TRIVIAL = Model()
 BINARY = Model(BINARY_MODEL, "binary", BINARY_LABELS)
 
 
-def start_ours(
-    server_type: str, workers: int | None, log_dir: Path, model: Model = TRIVIAL
+def start_server(
+    server_type: str,
+    workers: int | None,
+    log_dir: Path,
+    model: Model = TRIVIAL,
+    *,
+    drum: str | None = None,
 ) -> Running:
-    """One of our server types on a bench model, started and stopped by the test kit."""
+    """One of our server types on a bench model, started and stopped by the test kit; with
+    ``drum`` (the ``drum`` program), DRUM's server of that type instead (``flask``: its
+    werkzeug mode; ``gunicorn``), through ``DrumServerRun(runtime="drum")``."""
     run = DrumServerRun(
         model.target_type,
         model.labels,
@@ -101,6 +101,8 @@ def start_ours(
         log_dir=log_dir,
         wait_for_server_timeout=READY_TIMEOUT,
         stop_timeout=STOP_GRACE,
+        runtime="drum_testing" if drum is None else "drum",
+        drum_program=drum,
     )
     run.start()
     return Running(run.url_server_address, run.process.pid, run.stop)
@@ -127,27 +129,6 @@ def start_bare(kind: str, workers: int, middleware: str, log_dir: Path) -> Runni
             lifeline.close()
 
     return _when_ready(Running(url, process.pid, stop), process, log_path)
-
-
-def start_drum(drum: str, server_type: str, log_dir: Path, model: Model = TRIVIAL) -> Running:
-    """DRUM (``drum server``) on a bench model: ``flask`` (werkzeug) or ``gunicorn``.
-
-    DRUM binds its address itself, so a free port is found by binding port 0 and closing
-    the socket before DRUM starts. Another process could take the port in between; that
-    race is acceptable only here, for an optional comparison with an external program.
-    """
-    with listening_socket() as probe:
-        port = probe.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k != SERVER_TYPE_ENV}
-    if server_type == "flask":
-        env[SERVER_TYPE_ENV] = DRUM_WERKZEUG
-    command = [drum, "server", *model.drum_args(), "--address", f"127.0.0.1:{port}"]
-    log_path = log_dir / f"drum-{server_type}-{port}.log"
-    process = start_process_group(command, log_path=log_path, env=env, cwd=log_dir)
-    running = Running(
-        f"http://127.0.0.1:{port}", process.pid, lambda: stop_process_group(process, STOP_GRACE)
-    )
-    return _when_ready(running, process, log_path)
 
 
 def _when_ready(running: Running, process: subprocess.Popen[bytes], log_path: Path) -> Running:
@@ -195,11 +176,25 @@ def check_predict(url: str) -> None:
         raise RuntimeError(f"/predict/ answered {response.status} {body[:200]!r}")
 
 
+def server_pids(pgid: int) -> list[int]:
+    """The processes of the server that leads group ``pgid``: the group without the test
+    kit's watchdog (it shares DRUM's group, to stop it if the bench dies)."""
+    return [pid for pid in group_pids(pgid) if not _is_watchdog(pid)]
+
+
+def _is_watchdog(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as file:
+            return GUARD_MODULE.encode() in file.read().split(b"\0")
+    except OSError:
+        return False  # exited meanwhile: counts for nothing either way
+
+
 def group_memory(pgid: int) -> tuple[int, int]:
-    """``(bytes, processes)``: the summed RSS of every process in group ``pgid``."""
+    """``(bytes, processes)``: the summed RSS of the server's processes in group ``pgid``."""
     page = os.sysconf("SC_PAGE_SIZE")
     total = count = 0
-    for pid in group_pids(pgid):
+    for pid in server_pids(pgid):
         try:
             with open(f"/proc/{pid}/statm", encoding="utf-8") as file:
                 resident = int(file.read().split()[1])

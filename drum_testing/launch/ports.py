@@ -78,6 +78,17 @@ def listening_socket(
     return sock
 
 
+def pick_port(host: str = "127.0.0.1", requested: int | None = None) -> int:
+    """``requested`` if it is free now (else :class:`PortInUseError`), or a free port.
+
+    For a server that binds the port it is told and cannot take a socket: free when chosen,
+    not reserved after, so another process may take it first (which the caller must find
+    out, see :mod:`~drum_testing.launch.listeners`).
+    """
+    with listening_socket(host, requested or 0) as probe:
+        return int(probe.getsockname()[1])
+
+
 def format_address(host: str, port: int) -> str:
     """``HOST:PORT`` as the server's ``--address`` and URLs want it (``[::1]:PORT`` for IPv6).
 

@@ -1,14 +1,23 @@
-"""A stand-in for ``python -m drum_testing server``, and what the test kit's tests read of a run.
+"""Stand-ins for the servers a run starts, and what the test kit's tests read of a run.
 
-The stand-in is a small http.server script that serves ``/ping/`` on the inherited
-``--listen-fd`` and watches ``--lifeline-fd``, like the real server; ``STANDIN_MODE`` in its
-environment makes it misbehave. No model server is needed.
+:data:`STANDIN` stands for ``python -m drum_testing server``: a small http.server script that
+serves ``/ping/`` on the inherited ``--listen-fd`` and watches ``--lifeline-fd``, like the
+real server; ``STANDIN_MODE`` in its environment makes it misbehave.
+
+:data:`FAKE_DRUM` stands for real DRUM's ``drum server``: it binds the ``--address`` it is
+told, reads the server type from the runtime-parameter JSON, says the port is in use as
+werkzeug ("Port N is in use by another program", then exit 1) or gunicorn ("Connection in
+use: ('HOST', N)", retried) do, and exits with 130 (werkzeug) or 0 (gunicorn) on SIGTERM;
+``FAKE_MODE`` in its environment makes it misbehave.
+
+No model server is needed for either; :func:`write_script` puts one in a file.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +78,66 @@ print("stopped cleanly", flush=True)
 if mode == "exit1-on-stop":
     sys.exit(1)
 """
+
+
+FAKE_DRUM = f"""# drum-test-helper: a fake `drum server`
+import errno, http.server, json, os, signal, sys, time
+
+args = sys.argv[1:]
+host, port = args[args.index("--address") + 1].rsplit(":", 1)
+port = int(port)
+kind = json.loads(os.environ[{SERVER_TYPE_ENV!r}])["payload"]
+mode = os.environ.get("FAKE_MODE", "ok")
+print("ARGV " + json.dumps(args), flush=True)
+print("CONTROL " + os.environ.get("XDG_RUNTIME_DIR", "<unset>"), flush=True)
+if mode == "exit3":
+    print("Traceback (most recent call last):\\nRuntimeError: the model failed", flush=True)
+    sys.exit(3)
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({{"message": "OK"}}).encode()
+        self.send_response(200)
+        self.send_header("X-Drum-Version", "0+fake")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+while True:
+    try:
+        server = http.server.HTTPServer((host, port), Handler)
+        break
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        if kind == "werkzeug":
+            print(f"Port {{port}} is in use by another program.", file=sys.stderr, flush=True)
+            sys.exit(1)
+        print(f"[ERROR] Connection in use: ('{{host}}', {{port}})", flush=True)
+        time.sleep(1)  # gunicorn's own retry delay
+
+if mode == "stubborn":  # SIGTERM is ignored, by a forked "worker" too: only SIGKILL works
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if os.fork() == 0:
+        signal.pause()
+elif kind == "werkzeug":  # DRUM's handler: os._exit(130)
+    signal.signal(signal.SIGTERM, lambda *_: (print("aborting drum", flush=True), os._exit(130)))
+else:
+    signal.signal(signal.SIGTERM, lambda *_: (print("Shutting down", flush=True), os._exit(0)))
+print("serving", flush=True)
+server.serve_forever()
+"""
+
+
+def write_script(path: Path, text: str, *, executable: bool = False) -> Path:
+    """``text`` (:data:`STANDIN`, :data:`FAKE_DRUM`) written to ``path``, run with ``python
+    path``; with ``executable``, also a program of its own (this interpreter's shebang)."""
+    path.write_text(f"#!{sys.executable}\n{text}" if executable else text)
+    if executable:
+        path.chmod(0o755)
+    return path
 
 
 def ping(run: DrumServerRun) -> tuple[int, str | None, Any]:

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import io
 import os
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from bench import batches, memory
+from bench import batches, memory, servers
 from bench.memory import MemoryFigures
-from drum_testing.launch.process import group_pids
+from drum_testing.launch.drum import guarded_command
+from drum_testing.launch.process import (
+    Lifeline,
+    group_pids,
+    start_process_group,
+    stop_process_group,
+    wait_for,
+)
 
 
 def test_payloads_are_deterministic_and_have_the_intended_columns() -> None:
@@ -76,3 +85,24 @@ def test_reading_this_process_memory() -> None:
     assert memory.status_kib(os.getpid(), "VmRSS") > 0
     assert memory.status_kib(os.getpid(), "VmHWM") >= memory.status_kib(os.getpid(), "VmRSS")
     assert memory.status_kib(2**22 + 12345, "VmRSS") == 0  # gone: nothing, not an error
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_the_watchdog_in_drums_group_is_not_counted_as_drums(tmp_path: Path) -> None:
+    lifeline = Lifeline()
+    server = [sys.executable, "-c", "import time; time.sleep(60)"]
+    command = guarded_command(server, lifeline.read_fd, grace=1.0)
+    process = start_process_group(
+        command, log_path=tmp_path / "guarded.log", pass_fds=[lifeline.read_fd]
+    )
+    lifeline.close_read_end()
+    try:
+        # The guard forks the watchdog, then becomes the "server": two processes in the group.
+        assert wait_for(lambda: len(group_pids(process.pid)) == 2, 10)
+        assert servers.server_pids(process.pid) == [process.pid]
+        memory, processes = servers.group_memory(process.pid)
+        assert processes == 1
+        assert memory > 0
+    finally:
+        stop_process_group(process, grace=1.0)
+        lifeline.close()

@@ -1,11 +1,10 @@
 """``DrumServerRun(..., runtime="drum")`` against a fake ``drum``: command, env, port, guard.
 
-The fake is a small http.server script that does what real DRUM does where it matters here:
-it binds the ``--address`` it is told, reads the server type from the runtime-parameter JSON,
-says the port is in use as werkzeug ("Port N is in use by another program", then exit 1) or
-gunicorn ("Connection in use: ('HOST', N)", retried) do, and exits with 130 (werkzeug) or 0
-(gunicorn) on SIGTERM. ``FAKE_MODE`` in its environment makes it misbehave. Real DRUM is
-tested in ``test_real_drum.py``.
+The fake (``FAKE_DRUM``, :mod:`tests.helpers.standin`) does what real DRUM does where it
+matters here: it binds the ``--address`` it is told, says so when that port is taken, and
+exits as DRUM does on SIGTERM. ``FAKE_MODE`` in its environment makes it misbehave. Real
+DRUM is tested in ``tests/conformance/test_real_drum.py``; the plugin's ``--drum-runtime``
+in ``tests/unit/testing/test_plugin.py``.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,15 +25,17 @@ from drum_testing.config.settings import SERVER_TYPE_ENV
 from drum_testing.launch import drum as drum_runtime
 from drum_testing.launch import guard as drum_guard
 from drum_testing.launch.drum import (
+    CONTROL_DIR_ENV,
     DRUM_READY_TIMEOUT,
     INSTALL_HINT,
     PORT_ATTEMPTS,
+    DrumLauncher,
     DrumNotFoundError,
-    Owner,
     find_collision,
     find_drum,
-    port_owner,
+    guarded_command,
 )
+from drum_testing.launch.launcher import Port, PortTaken
 from drum_testing.launch.ports import PortInUseError
 from drum_testing.launch.process import (
     group_exists,
@@ -44,58 +44,8 @@ from drum_testing.launch.process import (
     wait_for,
 )
 from drum_testing.testing import DrumServerRun, ServerStartError, listening_socket
-from tests.helpers.standin import STANDIN, ping
+from tests.helpers.standin import FAKE_DRUM, ping, write_script
 from tests.helpers.waiting import running
-
-FAKE_DRUM = f"""# drum-test-helper: a fake `drum server`
-import errno, http.server, json, os, signal, sys, time
-
-args = sys.argv[1:]
-host, port = args[args.index("--address") + 1].rsplit(":", 1)
-port = int(port)
-kind = json.loads(os.environ[{SERVER_TYPE_ENV!r}])["payload"]
-mode = os.environ.get("FAKE_MODE", "ok")
-print("ARGV " + json.dumps(args), flush=True)
-print("CONTROL " + os.environ.get("XDG_RUNTIME_DIR", "<unset>"), flush=True)
-if mode == "exit3":
-    print("Traceback (most recent call last):\\nRuntimeError: the model failed", flush=True)
-    sys.exit(3)
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = json.dumps({{"message": "OK"}}).encode()
-        self.send_response(200)
-        self.send_header("X-Drum-Version", "0+fake")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-while True:
-    try:
-        server = http.server.HTTPServer((host, port), Handler)
-        break
-    except OSError as exc:
-        if exc.errno != errno.EADDRINUSE:
-            raise
-        if kind == "werkzeug":
-            print(f"Port {{port}} is in use by another program.", file=sys.stderr, flush=True)
-            sys.exit(1)
-        print(f"[ERROR] Connection in use: ('{{host}}', {{port}})", flush=True)
-        time.sleep(1)  # gunicorn's own retry delay
-
-if mode == "stubborn":  # SIGTERM is ignored, by a forked "worker" too: only SIGKILL works
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    if os.fork() == 0:
-        signal.pause()
-elif kind == "werkzeug":  # DRUM's handler: os._exit(130)
-    signal.signal(signal.SIGTERM, lambda *_: (print("aborting drum", flush=True), os._exit(130)))
-else:
-    signal.signal(signal.SIGTERM, lambda *_: (print("Shutting down", flush=True), os._exit(0)))
-print("serving", flush=True)
-server.serve_forever()
-"""
 
 DRUM = "/nowhere/bin/drum"
 """What the fake runs are told ``drum`` is; ``_spawn_command`` puts the fake in its place."""
@@ -119,9 +69,7 @@ class FakeDrumRun(DrumServerRun):
 @pytest.fixture
 def fake_drum(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(drum_runtime, "find_drum", lambda: DRUM)
-    script = tmp_path / "fake_drum.py"
-    script.write_text(FAKE_DRUM)
-    return script
+    return write_script(tmp_path / "fake_drum.py", FAKE_DRUM)
 
 
 @pytest.fixture
@@ -239,16 +187,106 @@ def test_drums_in_use_messages_are_recognised_for_the_port_only() -> None:
     assert find_collision("[INFO] Listening at: http://127.0.0.1:8080", 8080) is None
 
 
-def test_a_listener_is_ours_only_if_our_process_group_has_it() -> None:
-    if not Path("/proc/net/tcp").exists():
-        pytest.skip("no /proc: ownership falls back to the log and the process")
-    with listening_socket() as sock:
-        port = sock.getsockname()[1]
-        assert port_owner(port, os.getpgrp()) is Owner.US  # this process has it open
-        assert port_owner(port, 2**22 + 1) is Owner.OTHER  # no such group has it
-    assert port_owner(port, os.getpgrp()) is Owner.NOBODY
-    with bound_port() as sock:  # bound, not listening: not a listener
-        assert port_owner(sock.getsockname()[1], os.getpgrp()) is Owner.NOBODY
+# --- the launcher on its own -------------------------------------------------------------------
+
+
+def test_drums_port_is_the_runs_choice_and_nothing_is_held(fake_drum: Path) -> None:
+    with DrumLauncher("flask").port("127.0.0.1", None, lambda: 12345) as port:
+        assert port == Port(12345, ())  # DRUM binds it; the server inherits no socket
+
+
+def test_drum_takes_no_descriptors_and_the_watchdog_has_the_lifeline(
+    fake_drum: Path, tmp_path: Path
+) -> None:
+    launcher = DrumLauncher("flask")
+    command = launcher.command(["--target-type", "regression"], Port(8080), 9)
+    assert command == [DRUM, "server", "--target-type", "regression"]
+    log = tmp_path / "drum.log"
+    log.write_text("")
+    launched = launcher.launch(command, log_path=log, lifeline_fd=9, grace=2.0)
+    assert launched == guarded_command(command, 9, 2.0)
+    assert launched[:3] == [sys.executable, "-m", "drum_testing.launch.guard"]
+    assert "--remove" not in launched  # werkzeug opens no control socket
+    env = launcher.server_env({"KEPT": "1", SERVER_TYPE_ENV: "flask"})
+    assert env == {"KEPT": "1", SERVER_TYPE_ENV: '{"type": "string", "payload": "werkzeug"}'}
+
+
+def test_gunicorn_gets_a_control_dir_of_the_runs_removed_after_it(
+    fake_drum: Path, tmp_path: Path
+) -> None:
+    launcher = DrumLauncher("gunicorn")
+    log = tmp_path / "drum.log"
+    log.write_text("")
+    launched = launcher.launch([DRUM, "server"], log_path=log, lifeline_fd=9, grace=1.0)
+    control = Path(launched[launched.index("--remove") + 1])  # the watchdog's, if we die
+    assert control.is_dir()
+    assert control.name.startswith("drum-ctl-")
+    assert launcher.server_env({})[CONTROL_DIR_ENV] == str(control)
+    again = launcher.launch([DRUM, "server"], log_path=log, lifeline_fd=9, grace=1.0)
+    assert again[again.index("--remove") + 1] == str(control)  # one per run, not per attempt
+    launcher.cleanup()
+    assert not control.exists()
+    launcher.cleanup()  # idempotent
+    assert CONTROL_DIR_ENV not in launcher.server_env({})
+
+
+def test_an_attempt_reads_only_its_own_part_of_the_log(fake_drum: Path, tmp_path: Path) -> None:
+    log = tmp_path / "drum.log"
+    log.write_text("Port 8080 is in use by another program.\n")  # the last attempt's
+    launcher = DrumLauncher("flask")
+    launcher.launch([DRUM, "server"], log_path=log, lifeline_fd=9, grace=1.0)
+    launcher.check_exit(log, 8080)  # not this attempt's: no PortTaken
+    with log.open("a") as file:
+        file.write("serving\nPort 8080 is in use by another program.\n")
+    with pytest.raises(PortTaken, match="port 8080 was taken: DRUM logged 'Port 8080 is in"):
+        launcher.check_exit(log, 8080)
+
+
+def test_werkzeugs_130_is_a_clean_stop_and_a_port_is_tried_five_times(fake_drum: Path) -> None:
+    assert DrumLauncher("flask").clean_stop_codes == {0, 130}
+    assert DrumLauncher("gunicorn").clean_stop_codes == {0}
+    assert DrumLauncher("gunicorn").port_attempts == PORT_ATTEMPTS == 5
+
+
+# --- drum_program= ------------------------------------------------------------------------------
+
+
+def test_drum_program_is_run_instead_of_the_drum_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def not_found() -> str:
+        raise AssertionError("drum_program= is given: nothing is looked for")
+
+    monkeypatch.setattr(drum_runtime, "find_drum", not_found)
+    program = write_script(tmp_path / "my-drum", FAKE_DRUM, executable=True)
+    run = DrumServerRun(
+        "regression",
+        None,
+        tmp_path,
+        runtime="drum",
+        drum_program=program,
+        log_dir=tmp_path / "logs",
+        wait_for_server_timeout=20,
+        stop_timeout=5,
+    )
+    with run:  # the real command, no _spawn_command: the program is the fake itself
+        assert run.get_command()[:2] == [str(program), "server"]
+        assert ping(run) == (200, "0+fake", {"message": "OK"})
+    assert run.returncode == 130  # werkzeug's clean stop
+
+
+def test_a_drum_program_that_is_not_one_fails_before_anything_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = tmp_path / "drum"
+    plain.write_text("not executable")
+    for program in (plain, tmp_path / "missing"):
+        with pytest.raises(DrumNotFoundError, match=f"drum_program='{program}' is not an exec"):
+            DrumServerRun("regression", None, ".", runtime="drum", drum_program=program)
+    (tmp_path / "bin").mkdir()
+    on_path = write_script(tmp_path / "bin" / "drum", "", executable=True)
+    monkeypatch.setenv("PATH", str(on_path.parent))
+    assert DrumLauncher("flask", "drum").executable == str(on_path)  # a name: looked up
 
 
 @pytest.mark.parametrize(
@@ -417,49 +455,6 @@ def test_the_group_is_stopped_when_the_test_process_is_killed(
         stop_process_group(parent, grace=1)
         if pgid is not None and group_exists(pgid):  # only if the test failed
             os.killpg(pgid, signal.SIGKILL)
-
-
-PLUGIN_TESTS = """
-import sys
-import pytest
-from drum_testing.launch import drum as drum_runtime
-from drum_testing.testing import DrumServerRun, plugin
-
-class FakeRun(DrumServerRun):
-    def _spawn_command(self, command):
-        if self.runtime == "drum":
-            return [sys.executable, {fake!r}, *command[1:]]
-        return [sys.executable, {standin!r}, *command[4:]]  # after "-m drum_testing server"
-
-@pytest.fixture(autouse=True)
-def fake(monkeypatch):
-    monkeypatch.setattr(drum_runtime, "find_drum", lambda: "drum")
-    monkeypatch.setattr(plugin, "DrumServerRun", FakeRun)
-
-def test_the_option_is_the_default(drum_server, drum_shared_server, drum_runtime):
-    assert drum_runtime == "drum"
-    run = drum_server("regression", None, ".")
-    assert run.runtime == "drum"
-    assert run.get_command()[:2] == ["drum", "server"]
-    assert drum_shared_server("regression", None, ".").runtime == "drum"
-
-def test_a_test_can_ask_for_ours(drum_server):
-    run = drum_server("regression", None, ".", runtime="drum_testing")
-    assert run.get_command()[1:4] == ["-m", "drum_testing", "server"]
-"""
-
-
-def test_the_plugins_drum_runtime_option(fake_drum: Path, tmp_path: Path) -> None:
-    standin = tmp_path / "standin.py"
-    standin.write_text(STANDIN)
-    tests = tmp_path / "test_runtime_option.py"
-    tests.write_text(PLUGIN_TESTS.format(fake=str(fake_drum), standin=str(standin)))
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-W", "error"]
-    command += ["--drum-runtime=drum", str(tests)]
-    done = subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=60)
-    out = done.stdout.decode()
-    assert done.returncode == 0, out
-    assert "2 passed" in out, out
 
 
 def test_drum_gets_a_longer_default_readiness_deadline(fake_drum: Path) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from drum_testing.launch.ports import PortInUseError, format_address
+from drum_testing.launch.ports import PortInUseError, format_address, pick_port
 from drum_testing.testing import listening_socket
 
 
@@ -70,3 +70,12 @@ def test_foreign_address_is_an_oserror_naming_it() -> None:
 @pytest.mark.parametrize(("host", "expected"), [("127.0.0.1", "127.0.0.1:80"), ("::1", "[::1]:80")])
 def test_format_address(host: str, expected: str) -> None:
     assert format_address(host, 80) == expected
+
+
+def test_pick_port_gives_a_port_free_now_or_the_one_asked_for() -> None:
+    port = pick_port()
+    taken = f"port {port} on 127.0.0.1 is already in use"
+    # It was free, and nothing holds it: it can be listened on, and is then taken.
+    with listening_socket(port=port), pytest.raises(PortInUseError, match=taken):
+        pick_port("127.0.0.1", port)
+    assert pick_port("127.0.0.1", port) == port

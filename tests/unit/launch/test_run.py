@@ -1,8 +1,9 @@
 """DrumServerRun against a stand-in server: command, environment, readiness, failure, stop.
 
-The stand-in is a small http.server script that serves ``/ping/`` on the inherited
+The stand-in (``STANDIN``, :mod:`tests.helpers.standin`) serves ``/ping/`` on the inherited
 ``--listen-fd`` and watches ``--lifeline-fd``, like the real server; ``STANDIN_MODE`` in its
-environment makes it misbehave. No model server is needed.
+environment makes it misbehave. No model server is needed. The pytest plugin's fixtures are
+tested in ``tests/unit/testing/test_plugin.py``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import json
 import os
 import shlex
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +26,7 @@ from drum_testing.launch.ports import PortInUseError
 from drum_testing.launch.process import start_process_group, stop_process_group, wait_for
 from drum_testing.testing import DrumServerRun, ServerStartError, listening_socket
 from tests.helpers.models import BINARY_LABELS, MULTICLASS_LABELS
-from tests.helpers.standin import STANDIN, made_dirs, options, ping
+from tests.helpers.standin import STANDIN, made_dirs, options, ping, write_script
 from tests.helpers.waiting import running
 
 Factory = Callable[..., DrumServerRun]
@@ -34,9 +34,7 @@ Factory = Callable[..., DrumServerRun]
 
 @pytest.fixture
 def standin(tmp_path: Path) -> Path:
-    script = tmp_path / "standin.py"
-    script.write_text(STANDIN)
-    return script
+    return write_script(tmp_path / "standin.py", STANDIN)
 
 
 @pytest.fixture
@@ -473,99 +471,3 @@ signal.pause()
         stop_process_group(parent, grace=1)
         if standin_pid is not None and running(standin_pid):  # only if the test failed
             os.killpg(standin_pid, signal.SIGKILL)
-
-
-STANDIN_PLUGIN = """
-import sys
-import pytest
-from drum_testing.testing import DrumServerRun, plugin
-
-class StandInRun(DrumServerRun):
-    def _spawn_command(self, command):
-        return [sys.executable, {standin!r}, *command[4:]]
-
-@pytest.fixture(autouse=True)
-def standin(monkeypatch):
-    monkeypatch.setattr(plugin, "DrumServerRun", StandInRun)
-"""
-"""The head of an inner test file whose plugin servers are the stand-in."""
-
-PLUGIN_TESTS = (
-    STANDIN_PLUGIN
-    + """
-def test_type(drum_server_type):
-    assert drum_server_type == "fastapi"
-
-def test_failure_shows_the_log(drum_server):
-    drum_server("regression", None, ".", log_dir={logs!r})
-    drum_server("anomaly", None, ".", log_dir={logs!r})
-    assert False, "failing on purpose"
-
-def test_start_failure_shows_the_log(drum_server, monkeypatch):
-    monkeypatch.setenv("STANDIN_MODE", "exit3")
-    drum_server("regression", None, ".", log_dir={logs!r})
-"""
-)
-
-
-def test_plugin_fixtures(standin: Path, tmp_path: Path) -> None:
-    logs = tmp_path / "logs"
-    tests = tmp_path / "test_uses_plugin.py"
-    tests.write_text(PLUGIN_TESTS.format(standin=str(standin), logs=str(logs)))
-    env = {**os.environ, SERVER_TYPE_ENV: "uvicorn"}
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-W", "error", str(tests)]
-    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, timeout=60)
-    out = done.stdout.decode()
-    assert done.returncode == 1, out  # tests failed (not: pytest could not run them)
-    assert "2 failed, 1 passed" in out
-    assert out.count("still running> log ") == 2  # both servers' logs in the report
-    assert "SERVER_TYPE uvicorn" in out
-    assert "stand-in: failing on purpose" in out  # the start failure has the log tail
-    logs_text = [path.read_text() for path in logs.iterdir()]
-    assert sum("stopped cleanly" in text for text in logs_text) == 2  # teardown stopped both
-
-
-PLUGIN_LOG_TESTS = (
-    STANDIN_PLUGIN
-    + """
-def test_own(drum_server, tmp_path):
-    run = drum_server("regression", None, ".")
-    assert run.log_path.parent == tmp_path / "drum-server-logs"
-
-def test_shared(drum_shared_server, tmp_path_factory):
-    run = drum_shared_server("regression", None, ".")
-    assert run.log_path.parent.parent == tmp_path_factory.getbasetemp()
-    assert run.log_path.parent.name.startswith("drum-shared-server")
-    assert drum_shared_server("regression", None, ".") is run  # log_dir is not in the key
-
-def test_fails(drum_server):
-    drum_server("anomaly", None, ".")
-    assert False, "failing on purpose"
-"""
-)
-
-
-def test_plugin_logs_go_to_pytests_temporary_directories(standin: Path, tmp_path: Path) -> None:
-    tests = tmp_path / "test_plugin_logs.py"
-    tests.write_text(PLUGIN_LOG_TESTS.format(standin=str(standin)))
-    basetemp, temp_root = tmp_path / "basetemp", tmp_path / "temp-root"
-    temp_root.mkdir()
-    env = {**os.environ, "TMPDIR": str(temp_root)}
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-W", "error"]
-    command += ["--basetemp", str(basetemp), str(tests)]
-    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, timeout=60)
-    out = done.stdout.decode()
-    assert done.returncode == 1, out
-    assert "1 failed, 2 passed" in out, out
-    # The failure report names the failing test's log, which is in its tmp_path and kept.
-    reported = [
-        Path(line.split(" log ")[1].split()[0]) for line in out.splitlines() if "> log " in line
-    ]
-    assert len(reported) == 1, out
-    assert reported[0].parent.parent.parent == basetemp
-    assert reported[0].parent.name == "drum-server-logs"
-    assert "stopped cleanly" in reported[0].read_text()
-    logs = sorted(basetemp.rglob("*.log"))
-    assert len(logs) == 3, logs  # one per server, all left to pytest's retention
-    assert all("stopped cleanly" in log.read_text() for log in logs)
-    assert made_dirs(temp_root) == []
