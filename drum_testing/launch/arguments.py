@@ -3,7 +3,7 @@
 :class:`RunArguments` is the base of :class:`~drum_testing.launch.run.DrumServerRun`, which
 adds starting, waiting and stopping. Its constructor is the run's: DRUM's
 ``DrumServerRun(target_type, labels, custom_model_dir, ...)`` with ours added
-(:mod:`~drum_testing.launch.parameters` says what each of DRUM's means here). It checks them
+(:mod:`~drum_testing.launch.drum_signature` says what each of DRUM's means here). It checks them
 before anything starts, so a mistake fails at once and not in a server's log; keeps them as
 the run's attributes; makes what they choose (the launcher of ``runtime=``, :data:`LAUNCHERS`,
 with its default readiness deadline; the log of ``log_dir=``); and makes of them the
@@ -25,7 +25,7 @@ from .drum import DrumLauncher
 from .launcher import Launcher, Port
 from .logs import RunLog
 from .ours import OurLauncher
-from .parameters import (
+from .drum_signature import (
     Option,
     check_drum_options,
     check_labels,

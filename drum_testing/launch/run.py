@@ -67,7 +67,7 @@ class DrumServerRun(RunArguments):
 
     ``class_labels=`` and ``code_dir=`` are accepted for ``labels`` and ``custom_model_dir``,
     with the same meaning. DRUM's other parameters are described in
-    :mod:`drum_testing.launch.parameters`.
+    :mod:`drum_testing.launch.drum_signature`.
 
     The server inherits a socket bound here (``--listen-fd``), so the port is never free
     between being chosen and being served, and an explicit ``port`` that is taken fails at

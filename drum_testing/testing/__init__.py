@@ -20,7 +20,7 @@ This package is the kit's face; the launch machinery is :mod:`drum_testing.launc
 
 from __future__ import annotations
 
-from drum_testing.launch.parameters import resolve_server_type
+from drum_testing.launch.drum_signature import resolve_server_type
 from drum_testing.launch.ports import listening_socket
 from drum_testing.launch.run import DrumServerRun, ServerStartError
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drum_testing.config.settings import ServerType, TargetType
-from drum_testing.launch.parameters import check_labels, resolve_server_type, target_type_value
+from drum_testing.launch.drum_signature import check_labels, resolve_server_type, target_type_value
 
 if TYPE_CHECKING:  # the check needs requests: imported when a check runs, so that the
     from drum_testing.check.report import CheckReport  # pytest plugin loads without it

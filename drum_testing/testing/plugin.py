@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import pytest
 
 from drum_testing.launch.arguments import RUNTIMES
-from drum_testing.launch.parameters import resolve_server_type
+from drum_testing.launch.drum_signature import resolve_server_type
 from drum_testing.launch.run import LOG_TAIL_LINES, DrumServerRun
 
 if TYPE_CHECKING:  # the check needs requests: imported when a check runs
