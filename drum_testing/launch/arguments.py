@@ -22,9 +22,6 @@ from drum_testing.config.options import ARGUMENT_VARIABLES, option
 from drum_testing.config.settings import SERVER_TYPE_ENV, parse_url_prefix
 
 from .drum import DrumLauncher
-from .launcher import Launcher, Port
-from .logs import RunLog
-from .ours import OurLauncher
 from .drum_signature import (
     Option,
     check_drum_options,
@@ -34,6 +31,9 @@ from .drum_signature import (
     server_options,
     target_type_value,
 )
+from .launcher import Launcher, Port
+from .logs import RunLog
+from .ours import OurLauncher
 from .ports import format_address
 from .process import Lifeline
 
