@@ -21,6 +21,7 @@ from drum_testing.launch.process import (
     tail_lines,
     wait_for,
 )
+from tests.helpers.waiting import running
 
 # Every helper program starts with this marker, so `pgrep -af drum-test-helper` finds leftovers.
 MARKER = "# drum-test-helper\n"
@@ -46,19 +47,6 @@ signal.pause()
 """
 
 Start = Callable[..., subprocess.Popen[bytes]]
-
-
-def running(pid: int) -> bool:
-    """Whether ``pid`` exists and has not exited (a zombie waiting for init has exited)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True  # no procfs: assume the worst
-    return stat[stat.rindex(")") + 2] not in "ZX"
 
 
 @pytest.fixture

@@ -76,9 +76,9 @@ def test_a_utf8_path_reaches_the_core_decoded(client: FlaskClient) -> None:
     assert_error(client.get("/nöpe"), 404, "no route GET /nöpe")
 
 
-def test_a_stream_that_fails_ends_with_an_error_event_and_done(
-    make_client: ClientFactory, tmp_path: Path
-) -> None:
+def test_the_server_closes_a_stream_that_failed(make_client: ClientFactory, tmp_path: Path) -> None:
+    # What the stream says is the core's (tests/unit/app/test_core.py); closing it once the
+    # answer is sent, which stops the model's generator, is the WSGI server's.
     client = make_client("chat", "textgeneration")
     closed = tmp_path / "closed"
     request = {
@@ -87,12 +87,6 @@ def test_a_stream_that_fails_ends_with_an_error_event_and_done(
         "fail_after": 1,
         "closed_file": str(closed),
     }
-    events = [
-        e for e in client.post("/chat/completions", json=request).get_data(True).split("\n\n") if e
-    ]
-    assert events[1:] == [
-        'data: {"error":{"message":"RuntimeError: the stream failed on purpose",'
-        '"type":"RuntimeError"}}',
-        "data: [DONE]",
-    ]
+    body = client.post("/chat/completions", json=request).get_data(True)
+    assert body.endswith("data: [DONE]\n\n")
     assert closed.read_text() == "1"
