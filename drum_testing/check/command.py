@@ -19,14 +19,15 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from drum_testing.config.console import PROG, fail
 from drum_testing.config.options import CHECK, option
 from drum_testing.config.settings import Settings, TargetType
+from drum_testing.errors import ModelLoadError
+from drum_testing.model.folder import check_code_dir
+from drum_testing.servers import registry
 
-if TYPE_CHECKING:  # the parser is built on every server start: imported where used
-    from .options import CheckOptions
+from .options import CheckOptions, installed_types
 
 TEST_KIT_HINT = "pip install 'drum-testing[testing]'"
 INTERRUPTED = 130
@@ -49,12 +50,6 @@ class UsageError(ValueError):
 def build_options(
     settings: Settings, args: argparse.Namespace, environ: Mapping[str, str]
 ) -> CheckOptions:
-    from drum_testing.errors import ModelLoadError
-    from drum_testing.model.folder import check_code_dir
-    from drum_testing.servers.registry import install_hint, missing_modules
-
-    from .options import CheckOptions, installed_types
-
     if importlib.util.find_spec("requests") is None:
         raise UsageError(f"check needs the test kit, which is not installed: {TEST_KIT_HINT}")
     try:
@@ -71,10 +66,10 @@ def build_options(
     else:
         types = args.types
         for server_type in types:
-            if missing_modules(server_type):
+            if registry.missing_modules(server_type):
                 raise UsageError(
                     f"--types names {server_type.value}, which is not installed: "
-                    f"{install_hint(server_type)}"
+                    f"{registry.install_hint(server_type)}"
                 )
     if args.drum:
         from drum_testing.launch.drum import DrumNotFoundError, find_drum
@@ -117,7 +112,11 @@ def build_options(
 
 
 def run(settings: Settings, args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    """Run ``check`` from parsed arguments; the exit status."""
+    """Run ``check`` from parsed arguments; the exit status.
+
+    The check's machinery needs the test kit (requests), imported only once
+    :func:`build_options` has found it installed.
+    """
     from .junit import to_junit
     from .probes import InputError
     from .progress import ProgressLine

@@ -23,8 +23,6 @@ import json
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
-
 from .runtime_params import (
     ErrorLoadingRuntimeParameter,
     InvalidEmptyYamlContent,
@@ -147,6 +145,8 @@ def _definition(entry: object) -> ParameterDefinition:
 
 
 def _read_yaml(path: Path, what: str) -> Any:
+    import yaml  # here, not at the top: the server's start imports this module on every start
+
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -160,8 +160,10 @@ def _read_yaml(path: Path, what: str) -> Any:
         raise InvalidYamlContent(f"{what} {path} is not valid YAML: {_yaml_problem(exc)}") from None
 
 
-def _yaml_problem(exc: yaml.YAMLError) -> str:
+def _yaml_problem(exc: Exception) -> str:
     """A YAML error in one line (PyYAML's own message spans several)."""
+    import yaml
+
     if isinstance(exc, yaml.MarkedYAMLError) and exc.problem and exc.problem_mark:
         mark = exc.problem_mark
         return f"{exc.problem} (line {mark.line + 1}, column {mark.column + 1})"
