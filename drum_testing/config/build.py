@@ -25,8 +25,10 @@ from .runtime_params import RuntimeParameterException
 from .runtime_params_file import load_runtime_params_file
 from .settings import Settings, SettingsError, TargetType, parse_address
 
-_COMBINED = frozenset({"code_dir", "target_type", "class_labels", "runtime_params"})
-"""Settings fields set below from several options, not copied from one."""
+_COMBINED = frozenset({"class_labels"})
+"""Settings fields with a default that are made below from several options, not copied from
+one (``code_dir``, ``target_type``, the address's ``host`` and ``port`` and ``runtime_params``
+are made below too; they have no default of their own, or no row of their own)."""
 
 
 def command_options(args: argparse.Namespace) -> list[Option]:
@@ -49,6 +51,7 @@ def build_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Sett
         """How an error names an option: by the variable it came from, if it did."""
         return from_env.get(row_dest, flag)
 
+    # Every option that is a Settings field (with its default there) goes to it as given.
     fields: dict[str, Any] = {
         row.dest: getattr(args, row.dest)
         for row in rows
