@@ -63,7 +63,10 @@ server.socket = sock
 def watch_lifeline():
     while os.read(args.lifeline_fd, 4096):
         pass
-    print("lifeline EOF", flush=True)
+    try:  # as the server's own log line: its stdout was a pipe to the process now gone
+        print("lifeline EOF", flush=True)
+    except OSError:
+        pass
     os.kill(os.getpid(), signal.SIGTERM)
 
 
