@@ -19,7 +19,8 @@ stays in DRUM's process group:
   SIGKILL, and the kernel closed it), the watchdog sends SIGTERM to the group (ignoring it
   itself), waits up to ``--grace`` seconds for the rest of the group to exit, then sends
   SIGKILL to the group, itself included. Workers are in the group too, so none is left.
-  It says so in ``--log FILE`` (the run's log). Before that it removes ``--remove DIR`` (the run's gunicorn control dir), which the dead
+  It says so in ``--log FILE`` (the run's log: its stdout was a pipe to the test process).
+  Before that it removes ``--remove DIR`` (the run's gunicorn control dir), which the dead
   test process can no longer remove.
 
 Why not ``prctl(PR_SET_PDEATHSIG)``: it is Linux only, it fires when the *thread* that

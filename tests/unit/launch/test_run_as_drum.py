@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from drum_testing.launch import run as run_module
+from drum_testing.launch.ports import PortInUseError
 from drum_testing.testing import DrumServerRun, ServerStartError, listening_socket
 from tests.helpers.standin import STANDIN, options, ping, write_script
 from tests.helpers.waiting import running, wait_for
@@ -126,7 +127,7 @@ def test_the_port_and_the_url_are_known_when_the_run_is_made(make_run: Factory) 
     run = make_run("regression", None, ".")
     port, url = run.port, run.url_server_address
     assert url == f"http://127.0.0.1:{port}"
-    with pytest.raises(OSError):  # the port is already the run's, not merely chosen
+    with pytest.raises(PortInUseError):  # the port is already the run's, not merely chosen
         listening_socket(port=port).close()
     with run:
         assert (run.port, run.url_server_address) == (port, url)
@@ -209,11 +210,13 @@ def test_server_thread_is_of_thread_class_and_ends_with_the_server(make_run: Fac
         pass
 
     run = make_run("regression", None, ".", thread_class=Recorded)
-    assert run.server_thread is None
+    before = run.server_thread
+    assert before is None
     with run:
-        assert isinstance(run.server_thread, Recorded)
-        assert run.server_thread.is_alive()
-    assert not run.server_thread.is_alive()
+        thread = run.server_thread
+        assert isinstance(thread, Recorded)
+        assert thread.is_alive()
+    assert not thread.is_alive()
 
 
 @pytest.fixture
@@ -240,7 +243,8 @@ def test_fail_on_shutdown_error_raises_drums_timeout_error(
         escaped.append(escaped_pid(run))
     assert run.shutdown_error is not None
     assert "output stayed open" in run.shutdown_error
-    assert run.server_thread is not None and not run.server_thread.is_alive()
+    assert run.server_thread is not None
+    assert not run.server_thread.is_alive()
 
 
 def test_without_fail_on_shutdown_error_a_shutdown_error_is_a_warning(
