@@ -172,7 +172,10 @@ class DrumServerRun(RunArguments):
     def _end_output(self) -> None:
         """Wait for the server's output to end, then read the rest and close it."""
         output, thread = self._output, self._thread
-        if output is None or thread is None or output.closed:
+        if output is None or output.closed:
+            return
+        if thread is None:  # the server never started: nothing reads the pipes
+            output.close()
             return
         thread.join(OUTPUT_END_TIMEOUT)
         if thread.is_alive():  # a process that left the group still holds stdout or stderr

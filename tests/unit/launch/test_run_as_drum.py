@@ -264,3 +264,15 @@ def test_a_clean_stop_is_no_shutdown_error(make_run: Factory) -> None:
     with make_run("regression", None, ".") as run:
         ping(run)
     assert run.shutdown_error is None
+
+
+def test_a_server_program_that_cannot_run_leaves_nothing_open(
+    make_run: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = make_run("regression", None, ".")
+    monkeypatch.setattr(run, "_spawn_command", lambda command: ["/nonexistent/server"])
+    with pytest.raises(FileNotFoundError):
+        run.start()
+    output = run._output
+    assert output is not None
+    assert output.closed  # the log and the pipes: no ResourceWarning later
