@@ -14,11 +14,12 @@ before answering a request is in the log once the answer is in.
 
     output = ServerOutput(log_path, echo=None)
     proc = ServerProcess(command, output, env=env, pass_fds=fds)
-    thread = threading.Thread(target=output.pump)
-    thread.start()
+    output.close_child_fds()
+    output.start_reading(threading.Thread)
     ...
-    output.drain(); print(proc.err_stream)
-    output.close()
+    print(proc.err_stream)        # what the server wrote to stderr so far
+    ...                           # stop the server, then:
+    output.finish(timeout=5)      # its output to the end
 
 Nothing here blocks on a full pipe: the thread reads as long as the server writes.
 """
@@ -64,6 +65,7 @@ class ServerOutput:
         self._lock = threading.Lock()
         self._wake_read, self._wake_write = os.pipe()
         self._closed = False
+        self.thread: threading.Thread | None = None
         self._log = open(log_path, "ab" if append else "wb", buffering=0)  # noqa: SIM115
 
     @property
@@ -135,6 +137,32 @@ class ServerOutput:
         """Make :meth:`pump` return at once, even if the pipes are still open."""
         if not self._closed:
             os.write(self._wake_write, b"x")
+
+    def start_reading(self, thread_class: Callable[..., threading.Thread]) -> threading.Thread:
+        """Start the thread (of ``thread_class``, DRUM's parameter) that runs :meth:`pump`."""
+        self.thread = thread_class(name="DRUM Server", target=self.pump)
+        self.thread.daemon = True
+        self.thread.start()
+        return self.thread
+
+    def finish(self, timeout: float) -> str | None:
+        """Wait up to ``timeout`` for the output to end, then read the rest and close.
+
+        Returns why it did not end (a shutdown error, as DRUM's thread that outlives the
+        server), else None.
+        """
+        why = None
+        if self.thread is not None:
+            self.thread.join(timeout)
+            if self.thread.is_alive():
+                why = (
+                    f"its output stayed open {timeout:g} s after it stopped "
+                    "(a process it started outside its group holds it)"
+                )
+                self.stop_pumping()
+                self.thread.join()
+        self.close()
+        return why
 
     def close(self) -> None:
         """Read what is left, then close the pipes and the log (after the thread ended)."""

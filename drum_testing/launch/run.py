@@ -107,7 +107,6 @@ class DrumServerRun(RunArguments):
     # The lifecycle's state (the arguments are RunArguments'); set by start().
     _process: ServerProcess | None = None
     _output: ServerOutput | None = None
-    _thread: threading.Thread | None = None
     _command: Sequence[str] = ()  # what was run, for error messages
     _started = False
     shutdown_error: str | None = None
@@ -171,21 +170,9 @@ class DrumServerRun(RunArguments):
 
     def _end_output(self) -> None:
         """Wait for the server's output to end, then read the rest and close it."""
-        output, thread = self._output, self._thread
-        if output is None or output.closed:
-            return
-        if thread is None:  # the server never started: nothing reads the pipes
-            output.close()
-            return
-        thread.join(OUTPUT_END_TIMEOUT)
-        if thread.is_alive():  # a process that left the group still holds stdout or stderr
-            self.shutdown_error = self.shutdown_error or (
-                f"its output stayed open {OUTPUT_END_TIMEOUT:g} s after it stopped "
-                "(a process it started outside its group holds it)"
-            )
-            output.stop_pumping()
-            thread.join()
-        output.close()
+        if self._output is not None and not self._output.closed:
+            why = self._output.finish(OUTPUT_END_TIMEOUT)
+            self.shutdown_error = self.shutdown_error or why
 
     def __enter__(self: _Run) -> _Run:
         return self.start()
@@ -228,9 +215,7 @@ class DrumServerRun(RunArguments):
                 output.close_child_fds()
         self._lifeline.close_read_end()
         # DRUM's thread reads the server's output until it ends; so does ours.
-        self._thread = self.thread_class(name="DRUM Server", target=output.pump)
-        self._thread.daemon = True
-        self._thread.start()
+        output.start_reading(self.thread_class)
 
     def _retry_or_raise(self, taken: PortTaken, attempt: int) -> None:
         """Stop the attempt whose port was taken; let the next one start, or give up."""
@@ -307,7 +292,7 @@ class DrumServerRun(RunArguments):
     def server_thread(self) -> threading.Thread | None:
         """The thread that reads the server's output (``thread_class``), as DRUM's: alive
         until the server's output ends; None before the start."""
-        return self._thread
+        return None if self._output is None else self._output.thread
 
     @property
     def returncode(self) -> int | None:
