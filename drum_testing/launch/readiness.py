@@ -1,7 +1,9 @@
 """Is a server ready? One ``GET /ping/`` and a verdict on its answer; and asking until it is.
 
 Ready means what our server answers once its model is loaded: 200, the body
-``{"message": "OK"}`` and the ``X-Drum-Version`` header. Anything else (a refused
+``{"message": "OK"}`` and the ``X-Drum-Version`` header; or what the error server
+(``--with-error-server``) answers when the model failed to load: 513 with that header, which
+DRUM's own wait counts as ready too. Anything else (a refused
 connection, a timeout while the model loads and the request waits in the backlog, another
 program on the port) is not ready, and the verdict says why, for the error message::
 
@@ -22,6 +24,8 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 VERSION_HEADER = "X-Drum-Version"
+ERROR_SERVER_STATUS = 513
+"""DRUM's "pipeline error": the error server is up and says why the model did not load."""
 PING_TIMEOUT = 0.5
 """Per readiness request: a server that is loading its model keeps the request queued."""
 PING_INTERVAL = 0.05
@@ -48,10 +52,12 @@ def probe_ping(host: str, port: int, path: str, timeout: float) -> tuple[bool, s
         return False, f"{type(exc).__name__}: {exc}"
     finally:
         connection.close()
-    if response.status != 200:
+    if response.status not in (200, ERROR_SERVER_STATUS):
         return False, f"HTTP {response.status}"
     if response.getheader(VERSION_HEADER) is None:
         return False, f"no {VERSION_HEADER} header"
+    if response.status == ERROR_SERVER_STATUS:
+        return True, "ready"  # the error server, up with the load error (as DRUM's wait)
     try:
         payload = json.loads(body)
     except ValueError:
