@@ -64,13 +64,13 @@ def test_save_task_excludes_attributes_and_puts_them_back(tmp_path: Path) -> Non
 
 
 def test_excluding_a_missing_attribute_is_drums_error(tmp_path: Path) -> None:
-    with pytest.raises(DrumSerializationError, match="^The object named nope passed in exclude="):
+    with pytest.raises(DrumSerializationError, match=r"^The object named nope passed in exclude="):
         Task().save_task(str(tmp_path), exclude=["nope"])
 
 
 def test_load_task_refuses_another_class(tmp_path: Path) -> None:
     (tmp_path / Serializable.default_artifact_filename).write_bytes(pickle.dumps([1]))
-    with pytest.raises(DrumSerializationError, match="^load_task method must return a Task class"):
+    with pytest.raises(DrumSerializationError, match=r"^load_task method must return a Task class"):
         Task.load(str(tmp_path))
 
 
@@ -122,7 +122,7 @@ def test_secrets_from_dicts_hide_their_strings() -> None:
     )
     gcp = secrets_factory({"credential_type": "gcp", "gcp_key": {"type": "service_account"}})
     assert gcp == GCPSecret(gcp_key=GCPKey(type="service_account"))
-    with pytest.raises(UnsupportedSecretError, match="^Unsupported secret type: 'ldap'$"):
+    with pytest.raises(UnsupportedSecretError, match=r"^Unsupported secret type: 'ldap'$"):
         secrets_factory({"credential_type": "ldap"})
 
 

@@ -83,7 +83,7 @@ def test_a_user_error_from_load_is_raised_as_it_is(tmp_path: Path) -> None:
         def load(cls, artifact_directory):
             raise CustomHTTPError("no", status_code=503)
     """
-    with pytest.raises(CustomHTTPError, match="^no$"):
+    with pytest.raises(CustomHTTPError, match=r"^no$"):
         load(task_dir(tmp_path, custom), "regression")
 
 
