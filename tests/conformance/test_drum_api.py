@@ -136,9 +136,10 @@ def _both(name: str) -> tuple[ModuleType, ModuleType]:
     return importlib.import_module(name), ours
 
 
-def _outcome(call: Callable[[], Any]) -> tuple[str, Any]:
+def _outcome(call: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[str, Any]:
+    """``("value", call(...))``, or the exception's class name and message."""
     try:
-        return "value", call()
+        return "value", call(*args, **kwargs)
     except Exception as exc:
         return type(exc).__name__, str(exc)
 
@@ -165,8 +166,7 @@ def test_runtime_parameters_read_the_same_values(monkeypatch: pytest.MonkeyPatch
     for key in [*PARAMS, "BROKEN", "MISSING"]:
         for call in ("get", "has", "namespaced_param_name"):
             outcome = [
-                _outcome(lambda m=m, c=call, k=key: getattr(m.RuntimeParameters, c)(k))
-                for m in (real, ours)
+                _outcome(getattr(module.RuntimeParameters, call), key) for module in (real, ours)
             ]
             if outcome[0][0] in ("InvalidRuntimeParam", "InvalidJsonException"):
                 # the same exception; DRUM's message quotes trafaret's, ours says it our way
@@ -238,7 +238,7 @@ def test_secrets_are_built_and_shown_the_same(secret: dict[str, Any]) -> None:
             module.get_ordered_sensitive_values([built]),
         )
 
-    assert _outcome(lambda: seen(ours)) == _outcome(lambda: seen(real))
+    assert _outcome(seen, ours) == _outcome(seen, real)
 
 
 @pytest.mark.usefixtures("drum")
@@ -284,14 +284,16 @@ def test_tasks_save_and_load_the_same(tmp_path: Path) -> None:
     for index, module in enumerate((real, ours)):
         folder = tmp_path / str(index)
         folder.mkdir()
-        task_class = type("Task", (module.RegressionEstimatorInterface,), {"__module__": __name__})
+        task_class: Any = type(
+            "Task", (module.RegressionEstimatorInterface,), {"__module__": __name__}
+        )
         globals()["Task"] = task_class  # pickle finds it here
         task = task_class()
         task.weight = 2
         task.handle = "kept out"
         task.save_task(str(folder), exclude=["handle"])
         saved = pickle.loads((folder / "drum_artifact.pkl").read_bytes())
-        other = type("Other", (module.TransformerInterface,), {"__module__": __name__})
+        other: Any = type("Other", (module.TransformerInterface,), {"__module__": __name__})
         outcomes.append(
             (
                 task.handle,
@@ -299,14 +301,14 @@ def test_tasks_save_and_load_the_same(tmp_path: Path) -> None:
                 saved.weight,
                 task_class.load(str(folder)).weight,
                 task.secrets,
-                _outcome(lambda t=task, f=folder: t.save_task(str(f), exclude=["x"])),
-                _outcome(lambda o=other, f=folder: o.load(str(f))),
-                _outcome(lambda o=other, f=tmp_path: o.load(str(f))),
-                _outcome(lambda t=task: t.predict(None)),
-                _outcome(lambda m=module: m.BinaryEstimatorInterface().predict(None)),
-                _outcome(lambda m=module: m.MulticlassEstimatorInterface().predict_proba(None)),
-                _outcome(lambda m=module: m.TransformerInterface().transform(None)),
-                _outcome(lambda t=task: t.fit(None, None)),
+                _outcome(task.save_task, str(folder), exclude=["x"]),
+                _outcome(other.load, str(folder)),
+                _outcome(other.load, str(tmp_path)),
+                _outcome(task.predict, None),
+                _outcome(module.BinaryEstimatorInterface().predict, None),
+                _outcome(module.MulticlassEstimatorInterface().predict_proba, None),
+                _outcome(module.TransformerInterface().transform, None),
+                _outcome(task.fit, None, None),
             )
         )
     globals().pop("Task", None)
