@@ -14,7 +14,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from drum_testing.drum_api.task_interface import CustomTaskInterface
 from drum_testing.errors import ModelLoadError, is_custom_user_error
 
 from . import messages
@@ -23,6 +22,9 @@ TASK_CLASS = "CustomTask"
 
 
 def _is_task_class(candidate: Any) -> bool:
+    # Here, not at the top: a folder without a custom task never needs the interfaces.
+    from drum_testing.drum_api.task_interface import CustomTaskInterface
+
     if not isinstance(candidate, type):
         return False
     return any(
