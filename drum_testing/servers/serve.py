@@ -7,13 +7,16 @@ model in its workers, after the fork; the other types load it here, before servi
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import socket
 import traceback
 from typing import TYPE_CHECKING
 
 from drum_testing.config.console import configure_logging, fail
-from drum_testing.config.settings import ServerType, Settings
+from drum_testing.config.options import options_for
+from drum_testing.config.server_params import unserved_notices
+from drum_testing.config.settings import DEFAULT_SOURCE, ServerType, Settings
 from drum_testing.errors import ModelLoadError
 
 from .lifeline import watch_lifeline
@@ -35,6 +38,7 @@ def run(settings: Settings) -> int:
     server type not installed, a folder without a model) is one line on stderr."""
     from drum_testing.model.folder import check_code_dir
 
+    settings = with_default_server_type(settings)
     missing = missing_modules(settings.server_type)
     if missing:  # before the model loads: a one-line error, not a traceback after it
         return fail(
@@ -49,9 +53,35 @@ def run(settings: Settings) -> int:
     return serve(settings)
 
 
+def with_default_server_type(settings: Settings) -> Settings:
+    """``settings``, on flask when the server type is DRUM's default (gunicorn, unset) and
+    gunicorn is not installed: the reason is one notice."""
+    if settings.sources.get("server_type") != DEFAULT_SOURCE:
+        return settings
+    missing = missing_modules(settings.server_type)
+    if not missing:
+        return settings
+    why = (
+        f"serving with flask: the default server type, {settings.server_type.value} (DRUM's), "
+        f"needs {', '.join(missing)}, which is not installed "
+        f"({install_hint(settings.server_type)})"
+    )
+    return dataclasses.replace(
+        settings, server_type=ServerType.FLASK, notices=(*settings.notices, why)
+    )
+
+
+def log_notices(settings: Settings) -> None:
+    """The warnings found in the settings, and each option the server type cannot honour:
+    one line each."""
+    for notice in (*settings.notices, *unserved_notices(settings, options_for(COMMAND))):
+        logger.warning("%s", notice)
+
+
 def serve(settings: Settings) -> int:
     """Listen, load the model (unless the type loads it in its workers), and serve."""
     configure_logging(settings.logging_level)
+    log_notices(settings)
     try:
         sock = open_listener(settings)
     except ListenError as exc:
