@@ -36,6 +36,8 @@ BLOCKS: dict[str, tuple[str, frozenset[Section]]] = {
 }
 RUNTIME_PARAMS_BLOCK = "runtime-params"
 """DataRobot's runtime parameters that configure the server, and the option each gives."""
+BLOCK_NAMES = (*BLOCKS, RUNTIME_PARAMS_BLOCK)
+"""Every block README has."""
 COLUMNS = ("option", "variable", "default", "meaning")
 _BLOCK = re.compile(
     r"(<!-- options: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /options: (?P=name) -->)", re.S
@@ -120,8 +122,10 @@ def render_readme(text: str) -> str:
 
     def fill(match: re.Match[str]) -> str:
         name = match["name"]
-        if name not in BLOCKS and name != RUNTIME_PARAMS_BLOCK:
-            raise KeyError(f"README has an options block {name!r}; known: {', '.join(BLOCKS)}")
+        if name not in BLOCK_NAMES:
+            raise KeyError(
+                f"README has an options block {name!r}; known: {', '.join(BLOCK_NAMES)}"
+            )
         return match[1] + render_block(name) + match[4]
 
     return _BLOCK.sub(fill, text)

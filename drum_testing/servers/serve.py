@@ -81,11 +81,11 @@ def log_notices(settings: Settings) -> None:
 def serve(settings: Settings) -> int:
     """Listen, load the model (unless the type loads it in its workers), and serve."""
     configure_logging(settings.logging_level)
-    log_notices(settings)
     try:
         sock = open_listener(settings)
     except ListenError as exc:
         return fail(COMMAND, str(exc))
+    log_notices(settings)  # a server that cannot listen is one line, as before
     if settings.lifeline_fd is not None:
         watch_lifeline(settings.lifeline_fd)
     if settings.server_type in LOADS_IN_WORKERS:
