@@ -1,0 +1,125 @@
+"""DataRobot's runtime parameters that configure the server, each shown by its effect on the
+session's server type, or by the one warning line where the type cannot honour it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import requests
+
+from drum_testing.testing import DrumServerRun
+from drum_testing.testing.plugin import DrumServerFactory
+from tests.helpers.models import MODELS
+from tests.helpers.waiting import wait_for
+
+MODEL = MODELS / "worker_pids"
+PIDS_DIR_ENV = "WORKER_PIDS_DIR"
+WORKERS = "MLOPS_RUNTIME_PARAM_CUSTOM_MODEL_WORKERS"
+REQUEST_TIMEOUT = "MLOPS_RUNTIME_PARAM_DRUM_CLIENT_REQUEST_TIMEOUT"
+MAX_REQUESTS = "MLOPS_RUNTIME_PARAM_DRUM_GUNICORN_MAX_REQUESTS"
+WORKER_CLASS = "MLOPS_RUNTIME_PARAM_DRUM_GUNICORN_WORKER_CLASS"
+LIMIT = 20
+"""DRUM_GUNICORN_MAX_REQUESTS in the recycling test."""
+MULTI_PROCESS = ("gunicorn", "fastapi")
+"""The types that run worker processes (flask serves from one)."""
+
+
+def numeric(value: int) -> str:
+    return json.dumps({"type": "numeric", "payload": value})
+
+
+def start(drum_server: DrumServerFactory, pids: Path, params: dict[str, str]) -> DrumServerRun:
+    pids.mkdir()
+    return drum_server("unstructured", None, MODEL, env={PIDS_DIR_ENV: str(pids), **params})
+
+
+def loaded(pids: Path) -> set[int]:
+    """The processes that have loaded the model."""
+    return {int(path.name) for path in pids.iterdir()}
+
+
+def answered_by(run: DrumServerRun, body: bytes = b"pid", timeout: float = 30) -> int:
+    """The process that answered one request, on a connection of its own."""
+    answer = requests.post(
+        run.url_server_address + "/predictUnstructured/",
+        data=body,
+        headers={"Connection": "close"},
+        timeout=timeout,
+    )
+    assert answer.status_code == 200, answer.text
+    return int(answer.text)
+
+
+def warned(run: DrumServerRun, parameter: str, server_type: str) -> int:
+    """How many times the log says ``parameter`` is not honoured by ``server_type``."""
+    line = f"{parameter} is not honoured by the {server_type} server type"
+    return run.log_text().count(line)
+
+
+def test_custom_model_workers_sets_the_workers(
+    drum_server: DrumServerFactory, drum_server_type: str, tmp_path: Path
+) -> None:
+    pids = tmp_path / "pids"
+    run = start(drum_server, pids, {WORKERS: numeric(3)})
+    if drum_server_type in MULTI_PROCESS:
+        wait_for(lambda: len(loaded(pids)) == 3, 90, "three workers to load the model")
+        assert answered_by(run) in loaded(pids)
+        assert warned(run, WORKERS, drum_server_type) == 0
+    else:
+        assert loaded(pids) == {answered_by(run)}  # one process, and it says so once
+        assert warned(run, WORKERS, drum_server_type) == 1
+
+
+def test_a_request_outliving_the_client_request_timeout_is_cut_short(
+    drum_server: DrumServerFactory, drum_server_type: str, tmp_path: Path
+) -> None:
+    pids = tmp_path / "pids"
+    run = start(drum_server, pids, {REQUEST_TIMEOUT: numeric(1)})
+    first = answered_by(run)
+    if drum_server_type == "gunicorn":
+        # The worker busy past the timeout is killed, as DRUM's gunicorn kills it: the
+        # request gets no answer, and a fresh worker serves the next one.
+        with pytest.raises(requests.ConnectionError):
+            answered_by(run, b"sleep 20")
+        wait_for(lambda: len(loaded(pids)) == 2, 30, "a replacement worker")
+        assert answered_by(run) != first
+        assert warned(run, REQUEST_TIMEOUT, drum_server_type) == 0
+    else:
+        # Not honoured, and said once: the slow request is answered by the same process.
+        assert answered_by(run, b"sleep 2") == first
+        assert warned(run, REQUEST_TIMEOUT, drum_server_type) == 1
+
+
+def test_a_worker_is_recycled_after_max_requests_and_no_request_fails(
+    drum_server: DrumServerFactory, drum_server_type: str, tmp_path: Path
+) -> None:
+    # 20, not fewer: the readiness probes that time out while a worker loads its model are
+    # answered (and counted) once it has, and with a handful per worker none would be left
+    # for us, as on DRUM's gunicorn.
+    pids = tmp_path / "pids"
+    run = start(drum_server, pids, {MAX_REQUESTS: numeric(LIMIT)})
+    answers: list[int] = []
+    if drum_server_type in MULTI_PROCESS:
+        while len(set(answers)) < 3 and len(answers) < 10 * LIMIT:
+            answers.append(answered_by(run))  # each asserts a 200: none is lost
+        counts = {pid: answers.count(pid) for pid in answers}
+        assert len(counts) == 3, counts  # two replacements
+        assert set(counts) <= loaded(pids)
+        if drum_server_type == "gunicorn":  # uvicorn looks at its count ten times a second
+            assert max(counts.values()) <= LIMIT, counts
+        assert warned(run, MAX_REQUESTS, drum_server_type) == 0
+    else:
+        answers = [answered_by(run) for _ in range(LIMIT + 5)]
+        assert set(answers) == loaded(pids), answers  # one process, never replaced
+        assert warned(run, MAX_REQUESTS, drum_server_type) == 1
+
+
+def test_a_worker_class_is_one_warning_line_on_every_type(
+    drum_server: DrumServerFactory, drum_server_type: str, tmp_path: Path
+) -> None:
+    gevent = json.dumps({"type": "string", "payload": "gevent"})
+    run = start(drum_server, tmp_path / "pids", {WORKER_CLASS: gevent})
+    answered_by(run)
+    assert warned(run, WORKER_CLASS, drum_server_type) == 1
