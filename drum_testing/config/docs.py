@@ -123,9 +123,7 @@ def render_readme(text: str) -> str:
     def fill(match: re.Match[str]) -> str:
         name = match["name"]
         if name not in BLOCK_NAMES:
-            raise KeyError(
-                f"README has an options block {name!r}; known: {', '.join(BLOCK_NAMES)}"
-            )
+            raise KeyError(f"README has an options block {name!r}; known: {', '.join(BLOCK_NAMES)}")
         return match[1] + render_block(name) + match[4]
 
     return _BLOCK.sub(fill, text)

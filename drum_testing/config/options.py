@@ -297,8 +297,9 @@ OPTIONS: tuple[Option, ...] = (
         "as the word or as DataRobot's runtime-parameter JSON "
         '(`{"type": "string", "payload": "fastapi"}`). Unset, `drum-testing server` runs '
         "gunicorn, DRUM's default (with DRUM's notice in the log), or flask when the gunicorn "
-        "extra is not installed (one log line says so); an unknown type is a warning and the "
-        "default, as in DRUM. `DrumServerRun` and `Settings` made in code default to flask",
+        "extra is not installed (fastapi when flask is not either; one log line says why); an "
+        "unknown type is DRUM's warning and the default, as in DRUM (`drum-testing score` "
+        "refuses it). `DrumServerRun` and `Settings` made in code default to flask",
     ),
     Option(
         "url_prefix",

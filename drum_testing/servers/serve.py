@@ -53,22 +53,30 @@ def run(settings: Settings) -> int:
     return serve(settings)
 
 
+DEFAULT_FALLBACKS = (ServerType.FLASK, ServerType.FASTAPI)
+"""What the default runs when gunicorn is not installed: the first type that is."""
+
+
 def with_default_server_type(settings: Settings) -> Settings:
-    """``settings``, on flask when the server type is DRUM's default (gunicorn, unset) and
-    gunicorn is not installed: the reason is one notice."""
+    """``settings``, on flask (else fastapi) when the server type is DRUM's default (gunicorn,
+    unset) and gunicorn is not installed: the reason is one notice. With none installed,
+    gunicorn stays, and its missing modules are the error."""
     if settings.sources.get("server_type") != DEFAULT_SOURCE:
         return settings
     missing = missing_modules(settings.server_type)
     if not missing:
         return settings
-    why = (
-        f"serving with flask: the default server type, {settings.server_type.value} (DRUM's), "
-        f"needs {', '.join(missing)}, which is not installed "
-        f"({install_hint(settings.server_type)})"
-    )
-    return dataclasses.replace(
-        settings, server_type=ServerType.FLASK, notices=(*settings.notices, why)
-    )
+    for fallback in DEFAULT_FALLBACKS:
+        if not missing_modules(fallback):
+            why = (
+                f"serving with {fallback.value}: the default server type, "
+                f"{settings.server_type.value} (DRUM's), needs {', '.join(missing)}, which is "
+                f"not installed ({install_hint(settings.server_type)})"
+            )
+            return dataclasses.replace(
+                settings, server_type=fallback, notices=(*settings.notices, why)
+            )
+    return settings
 
 
 def log_notices(settings: Settings) -> None:

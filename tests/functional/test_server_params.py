@@ -4,11 +4,19 @@ session's server type, or by the one warning line where the type cannot honour i
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 import pytest
 import requests
 
+from drum_testing.config.build import DRUM_DEFAULT_NOTICE
+from drum_testing.config.options import ARGUMENT_VARIABLES
+from drum_testing.config.settings import SERVER_TYPE_ENV, ServerType
+from drum_testing.launch.ports import pick_port
+from drum_testing.launch.process import Lifeline, start_process_group, stop_process_group
+from drum_testing.servers.registry import missing_modules
 from drum_testing.testing import DrumServerRun
 from drum_testing.testing.plugin import DrumServerFactory
 from tests.helpers.models import MODELS
@@ -123,3 +131,31 @@ def test_a_worker_class_is_one_warning_line_on_every_type(
     run = start(drum_server, tmp_path / "pids", {WORKER_CLASS: gevent})
     answered_by(run)
     assert warned(run, WORKER_CLASS, drum_server_type) == 1
+
+
+def test_the_command_serves_drums_default_type_when_none_is_set(tmp_path: Path) -> None:
+    # The command, not DrumServerRun (whose own default is flask): gunicorn, as DRUM 1.18.1,
+    # with DRUM's notice; where the session lacks gunicorn, the type it has, and why.
+    order = (ServerType.GUNICORN, ServerType.FLASK, ServerType.FASTAPI)
+    installed = [kind for kind in order if not missing_modules(kind)]
+    expected = installed[0].value
+    env = {k: v for k, v in os.environ.items() if k not in ARGUMENT_VARIABLES | {SERVER_TYPE_ENV}}
+    log = tmp_path / "server.log"
+    lifeline = Lifeline()
+    command = [sys.executable, "-m", "drum_testing", "server", "--code-dir", str(MODEL)]
+    port = pick_port()
+    command += ["--target-type", "unstructured", "--address", f"127.0.0.1:{port}"]
+    command += ["--lifeline-fd", str(lifeline.read_fd)]
+    proc = start_process_group(command, log_path=log, env=env, pass_fds=[lifeline.read_fd])
+    lifeline.close_read_end()
+    try:
+        serving = "serving unstructured model on http://127.0.0.1:"
+        wait_for(lambda: serving in log.read_text(), 60, "the server to say what it serves")
+        text = log.read_text()
+        assert f"http://127.0.0.1:{port} ({expected}" in text, text
+        assert text.count(DRUM_DEFAULT_NOTICE) == 1, text
+        if expected != "gunicorn":
+            assert f"serving with {expected}: the default server type, gunicorn" in text, text
+    finally:
+        stop_process_group(proc)
+        lifeline.close()

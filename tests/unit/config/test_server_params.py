@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -180,7 +181,7 @@ def test_score_keeps_refusing_an_unknown_server_type() -> None:
         build({SERVER_TYPE_ENV: "tornado"}, "--input", REGRESSION, command="score")
 
 
-def served(server_type: ServerType, **given: object) -> list[str]:
+def served(server_type: ServerType, **given: Any) -> list[str]:
     settings = Settings(
         MODELS,
         TargetType.REGRESSION,

@@ -27,13 +27,31 @@ def test_the_default_stays_gunicorn_where_it_is_installed(monkeypatch: pytest.Mo
 def test_without_gunicorn_the_default_is_flask_with_one_line_saying_why(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(serve, "missing_modules", lambda server_type: ["gunicorn"])
+    missing = {ServerType.GUNICORN: ["gunicorn"], ServerType.FLASK: [], ServerType.FASTAPI: []}
+    monkeypatch.setattr(serve, "missing_modules", missing.__getitem__)
     settings = serve.with_default_server_type(DEFAULTED)
     assert settings.server_type is ServerType.FLASK
     assert settings.notices == (
         "serving with flask: the default server type, gunicorn (DRUM's), needs gunicorn, which "
         "is not installed (pip install 'drum-testing[gunicorn]')",
     )
+
+
+def test_with_neither_gunicorn_nor_flask_the_default_is_fastapi(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    missing = {ServerType.GUNICORN: ["flask"], ServerType.FLASK: ["flask"], ServerType.FASTAPI: []}
+    monkeypatch.setattr(serve, "missing_modules", missing.__getitem__)
+    settings = serve.with_default_server_type(DEFAULTED)
+    assert settings.server_type is ServerType.FASTAPI
+    assert settings.notices[-1].startswith("serving with fastapi: the default server type")
+
+
+def test_with_no_type_installed_gunicorn_stays_for_its_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(serve, "missing_modules", lambda server_type: ["something"])
+    assert serve.with_default_server_type(DEFAULTED) is DEFAULTED
 
 
 def test_a_chosen_type_is_never_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
