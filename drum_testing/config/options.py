@@ -426,7 +426,7 @@ OPTIONS: tuple[Option, ...] = (
         "DRUM_WORKER_TIMEOUT",
         values.non_negative_seconds,
         "gunicorn: seconds a request may keep a worker busy before the master replaces the "
-        "worker (its clients' connections are closed unanswered); 0: never",
+        "worker; the request is answered 500, as by DRUM's gunicorn. 0: never",
         section=Section.TUNABLES,
         metavar="S",
         runtime_param="DRUM_CLIENT_REQUEST_TIMEOUT",
