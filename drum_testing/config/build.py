@@ -20,10 +20,26 @@ from pathlib import Path
 from typing import Any
 
 from .environment import apply_env_options, read_variables
-from .options import SETTINGS_DEFAULTS, Kind, Option, option, options_for
+from .options import SERVER, SETTINGS_DEFAULTS, Kind, Option, option, options_for
 from .runtime_params import RuntimeParameterException
 from .runtime_params_file import load_runtime_params_file
-from .settings import Settings, SettingsError, TargetType, parse_address
+from .server_params import read_server_params
+from .settings import (
+    DEFAULT_SOURCE,
+    DRUM_DEFAULT_SERVER_TYPE,
+    SERVER_TYPE_ENV,
+    Settings,
+    SettingsError,
+    TargetType,
+    UnknownServerType,
+    parse_address,
+)
+
+DRUM_DEFAULT_NOTICE = (
+    "Default DRUM server changed from 'werkzeug' to 'gunicorn' as of DRUM 1.17.19. "
+    "Set DRUM_SERVER_TYPE='werkzeug' to keep previous behavior."
+)
+"""DRUM 1.18.1's warning when the server type is unset, word for word (users grep for it)."""
 
 _COMBINED = frozenset({"class_labels"})
 """Settings fields with a default that are made below from several options, not copied from
@@ -72,10 +88,49 @@ def build_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Sett
             runtime_params = load_runtime_params_file(args.runtime_params_file, code_dir)
         except RuntimeParameterException as exc:
             raise SettingsError(f"{name}: {exc}") from None
+    sources = {row.dest: from_env.get(row.dest, row.flag) for row in rows if row.dest in fields}
     # The file's parameters replace the environment's, as in DRUM, where the server type is
     # read after the file was loaded: the file may choose it too.
-    fields.update(read_variables({**environ, **runtime_params}, rows))
-    return Settings(code_dir=code_dir, target_type=target, runtime_params=runtime_params, **fields)
+    params_env = {**environ, **runtime_params}
+    notices: list[str] = []
+    variables = _read_variables(params_env, rows, args.command, notices)
+    fields.update(variables)
+    sources.update((dest, str(option(dest, args.command).variable)) for dest in variables)
+    if args.command == SERVER and "server_type" not in fields:
+        fields["server_type"] = DRUM_DEFAULT_SERVER_TYPE
+        sources["server_type"] = DEFAULT_SOURCE
+        if not notices:  # unset, not unknown: DRUM's notice of its new default
+            notices.append(DRUM_DEFAULT_NOTICE)
+    params = read_server_params(rows, params_env, sources)
+    notices += params.notices
+    sources.update(params.sources)
+    fields.update((k, v) for k, v in params.values.items() if k in SETTINGS_DEFAULTS)
+    return Settings(
+        code_dir=code_dir,
+        target_type=target,
+        runtime_params=runtime_params,
+        sources=sources,
+        notices=tuple(notices),
+        **fields,
+    )
+
+
+def _read_variables(
+    environ: Mapping[str, str], rows: list[Option], command: str, notices: list[str]
+) -> dict[str, object]:
+    """The variable-only options; on ``server``, an unknown server type is DRUM's warning
+    and the default (DRUM: "Falling back to gunicorn"), elsewhere an error."""
+    try:
+        return read_variables(environ, rows)
+    except UnknownServerType as exc:
+        if command != SERVER:
+            raise
+        notices.append(
+            f"Server type {exc.word.lower()!r} is not supported. Supported types: "
+            f"['gunicorn', 'werkzeug'] (and here flask, fastapi, uvicorn). Falling back to "
+            f"{DRUM_DEFAULT_SERVER_TYPE.value}."
+        )
+        return read_variables({k: v for k, v in environ.items() if k != SERVER_TYPE_ENV}, rows)
 
 
 def _class_labels(

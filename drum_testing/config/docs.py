@@ -34,6 +34,10 @@ BLOCKS: dict[str, tuple[str, frozenset[Section]]] = {
     SCORE: (SCORE, frozenset({Section.SCORE})),
     CHECK: (CHECK, frozenset({Section.CHECK})),
 }
+RUNTIME_PARAMS_BLOCK = "runtime-params"
+"""DataRobot's runtime parameters that configure the server, and the option each gives."""
+BLOCK_NAMES = (*BLOCKS, RUNTIME_PARAMS_BLOCK)
+"""Every block README has."""
 COLUMNS = ("option", "variable", "default", "meaning")
 _BLOCK = re.compile(
     r"(<!-- options: (?P<name>[\w-]+) -->\n)(?P<body>.*?)(<!-- /options: (?P=name) -->)", re.S
@@ -63,9 +67,44 @@ def cells(row: Option) -> dict[str, str]:
     }
 
 
+def _param_cells(row: Option) -> str:
+    param = f"`{row.runtime_param}`"
+    if row.param_range is not None:
+        accepted = f"{row.param_range[0]} to {row.param_range[1]}"
+    elif row.param_words is not None:
+        accepted = ", ".join(row.param_words)
+    else:
+        accepted = ""
+    if row.flags or row.variable:
+        spelling = ", ".join(f"`{name}`" for name in (*row.flags[:1], row.variable) if name)
+    else:
+        spelling = "—"
+    served = "every type" if row.served_by is None else ", ".join(sorted(row.served_by))
+    meaning = row.doc or row.help
+    if row.served_by:
+        meaning += f". Elsewhere, one warning line: {row.unserved}"
+    elif row.served_by is not None:
+        meaning += f". Never honoured, one warning line: {row.unserved}"
+    cells = (param, spelling, accepted, served or "none", _cell(meaning))
+    return "| " + " | ".join(cells) + " |"
+
+
+def render_runtime_params() -> str:
+    """DataRobot's runtime parameters that configure the server: each, the option it gives
+    (a flag or variable given wins), DRUM's accepted values and the types that honour it."""
+    lines = [
+        "| runtime parameter | our option | DRUM's values | honoured by | meaning |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [_param_cells(row) for row in options_for(SERVER) if row.runtime_param]
+    return "\n".join(lines) + "\n"
+
+
 def render_block(name: str) -> str:
     """The table of block ``name`` (see :data:`BLOCKS`); a column empty in every row of the
     block (no option of ``score`` has a variable) is left out."""
+    if name == RUNTIME_PARAMS_BLOCK:
+        return render_runtime_params()
     command, sections = BLOCKS[name]
     rows = [
         cells(row)
@@ -83,8 +122,8 @@ def render_readme(text: str) -> str:
 
     def fill(match: re.Match[str]) -> str:
         name = match["name"]
-        if name not in BLOCKS:
-            raise KeyError(f"README has an options block {name!r}; known: {', '.join(BLOCKS)}")
+        if name not in BLOCK_NAMES:
+            raise KeyError(f"README has an options block {name!r}; known: {', '.join(BLOCK_NAMES)}")
         return match[1] + render_block(name) + match[4]
 
     return _BLOCK.sub(fill, text)

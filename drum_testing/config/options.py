@@ -55,6 +55,7 @@ class Section(enum.Enum):
     SCORE = "scoring a file"
     CHECK = "checking a model"
     INTERNAL = "used by DrumServerRun"
+    RUNTIME_PARAMS = "DataRobot's runtime parameters only"
     DRUM = "DRUM's, refused or accepted for its sake"
 
 
@@ -92,6 +93,19 @@ class Option:
     """README's text, when it says more than :attr:`help`."""
     default_text: str | None = None
     """How help and README show the default, when not as the value is written."""
+    runtime_param: str | None = None
+    """DataRobot's runtime parameter that gives it when neither its flag nor its variable
+    does (:mod:`.server_params`): ``MLOPS_RUNTIME_PARAM_<name>``, as DRUM 1.18.1 reads it."""
+    param_range: tuple[int, int] | None = None
+    """A numeric runtime parameter's range in DRUM (inclusive); DRUM ignores a value outside
+    it, and so do we, with a warning."""
+    param_words: tuple[str, ...] | None = None
+    """A string runtime parameter's words in DRUM (any case); others are ignored, warned."""
+    served_by: frozenset[str] | None = None
+    """The server types that honour it (None: every one). Given on another, it is one
+    warning line naming it and :attr:`unserved`."""
+    unserved: str = ""
+    """Why the types outside :attr:`served_by` cannot honour it."""
 
     @property
     def flag(self) -> str:
@@ -278,10 +292,14 @@ OPTIONS: tuple[Option, ...] = (
         MODEL_COMMANDS,
         Section.ENVIRONMENT,
         drum=True,
-        default_text="flask",
+        default_text="gunicorn",
         doc="the server type: `flask` (or `werkzeug`), `gunicorn`, `fastapi` (or `uvicorn`), "
         "as the word or as DataRobot's runtime-parameter JSON "
-        '(`{"type": "string", "payload": "fastapi"}`)',
+        '(`{"type": "string", "payload": "fastapi"}`). Unset, `drum-testing server` runs '
+        "gunicorn, DRUM's default (with DRUM's notice in the log), or flask when the gunicorn "
+        "extra is not installed (fastapi when flask is not either; one log line says why); an "
+        "unknown type is DRUM's warning and the default, as in DRUM (`drum-testing score` "
+        "refuses it). `DrumServerRun` and `Settings` made in code default to flask",
     ),
     Option(
         "url_prefix",
@@ -322,6 +340,10 @@ OPTIONS: tuple[Option, ...] = (
         "worker processes (gunicorn, fastapi)",
         drum=True,
         metavar="N",
+        runtime_param="CUSTOM_MODEL_WORKERS",
+        param_range=(1, 199),
+        served_by=frozenset({"gunicorn", "fastapi"}),
+        unserved="the flask type serves from one process",
     ),
     Option(
         "model_concurrency",
@@ -357,6 +379,8 @@ OPTIONS: tuple[Option, ...] = (
         "when needed: a ceiling, not a cost. It must exceed the clients that may be slow or "
         "stalled at once for `/ping/` to stay prompt beside them. The model's hooks still take "
         "turns (`--model-concurrency`)",
+        runtime_param="DRUM_WORKER_CONNECTIONS",
+        param_range=(1, 10000),
     ),
     Option(
         "read_timeout",
@@ -378,6 +402,8 @@ OPTIONS: tuple[Option, ...] = (
         "seconds an idle connection (new, or between requests) stays open",
         section=Section.TUNABLES,
         metavar="S",
+        runtime_param="DRUM_GUNICORN_KEEP_ALIVE",
+        param_range=(0, 3600),
     ),
     Option(
         "drain_timeout",
@@ -391,15 +417,22 @@ OPTIONS: tuple[Option, ...] = (
         doc="on SIGTERM, seconds to answer the requests in flight; the process then exits 0. "
         "A model still busy after it is abandoned: the process says so in its log and exits 1 "
         "at once",
+        runtime_param="DRUM_GUNICORN_GRACEFUL_TIMEOUT",
+        param_range=(1, 3600),
     ),
     Option(
         "worker_timeout",
         ("--worker-timeout",),
         "DRUM_WORKER_TIMEOUT",
-        values.positive_seconds,
-        "gunicorn: seconds a busy worker may stay silent before the master replaces it",
+        values.non_negative_seconds,
+        "gunicorn: seconds a request may keep a worker busy before the master replaces the "
+        "worker; the request is answered 500, as by DRUM's gunicorn. 0: never",
         section=Section.TUNABLES,
         metavar="S",
+        runtime_param="DRUM_CLIENT_REQUEST_TIMEOUT",
+        param_range=(0, 3600),
+        served_by=frozenset({"gunicorn"}),
+        unserved="only gunicorn's master can replace a worker that a request keeps busy",
     ),
     Option(
         "backlog",
@@ -409,6 +442,8 @@ OPTIONS: tuple[Option, ...] = (
         "connections the kernel queues before the server accepts them",
         section=Section.TUNABLES,
         metavar="N",
+        runtime_param="DRUM_WEBSERVER_BACKLOG",
+        param_range=(1, 10000),
     ),
     Option(
         "flush_interval",
@@ -427,6 +462,73 @@ OPTIONS: tuple[Option, ...] = (
         "the largest request body; a larger one gets 413 without being read",
         section=Section.TUNABLES,
         metavar="N",
+    ),
+    Option(
+        "max_requests",
+        ("--max-requests",),
+        "DRUM_MAX_REQUESTS",
+        values.non_negative_int,
+        "gunicorn, fastapi: a worker is replaced after answering this many requests (plus "
+        "up to --max-requests-jitter); 0: never",
+        section=Section.TUNABLES,
+        metavar="N",
+        runtime_param="DRUM_GUNICORN_MAX_REQUESTS",
+        param_range=(0, 10000),
+        served_by=frozenset({"gunicorn", "fastapi"}),
+        unserved="the flask type serves from one process, which has no worker to replace",
+        doc="gunicorn, fastapi: a worker is replaced after answering this many requests, plus "
+        "a random 0 to `--max-requests-jitter` of its own; the new worker loads the model while "
+        "the others (or the listening socket's backlog) take the requests. 0: never",
+    ),
+    Option(
+        "max_requests_jitter",
+        ("--max-requests-jitter",),
+        "DRUM_MAX_REQUESTS_JITTER",
+        values.non_negative_int,
+        "gunicorn, fastapi: each worker's --max-requests is raised by a random 0 to N, so "
+        "that workers are not all replaced at once",
+        section=Section.TUNABLES,
+        metavar="N",
+        runtime_param="DRUM_GUNICORN_MAX_REQUESTS_JITTER",
+        param_range=(1, 10000),
+        served_by=frozenset({"gunicorn", "fastapi"}),
+        unserved="the flask type serves from one process, which has no worker to replace",
+    ),
+    # --- DataRobot's runtime parameters only ---------------------------------------------------
+    Option(
+        "gunicorn_log_level",
+        help="gunicorn: the level of gunicorn's own log (debug, info, warning, error, "
+        "critical); default: --logging-level's",
+        section=Section.RUNTIME_PARAMS,
+        drum=True,
+        runtime_param="DRUM_GUNICORN_LOG_LEVEL",
+        param_words=("debug", "info", "warning", "error", "critical"),
+        served_by=frozenset({"gunicorn"}),
+        unserved="only the gunicorn type has gunicorn's log; --logging-level sets the others'",
+    ),
+    Option(
+        "gunicorn_worker_class",
+        help="DRUM's gunicorn worker class",
+        section=Section.RUNTIME_PARAMS,
+        drum=True,
+        default=None,
+        runtime_param="DRUM_GUNICORN_WORKER_CLASS",
+        param_words=("sync", "gevent"),
+        served_by=frozenset(),
+        unserved="every type runs its own threaded worker, serving --threads connections at "
+        "once (DRUM_WORKER_CONNECTIONS)",
+    ),
+    Option(
+        "gunicorn_first_byte_timeout",
+        help="DRUM's gevent worker: seconds a new connection may wait for its first byte",
+        section=Section.RUNTIME_PARAMS,
+        drum=True,
+        default=None,
+        runtime_param="DRUM_GUNICORN_FIRST_BYTE_TIMEOUT",
+        param_range=(0, 3600),
+        served_by=frozenset(),
+        unserved="it is DRUM's gevent worker's; here a new connection may wait "
+        "--keepalive-timeout for its first byte, on every type",
     ),
     # --- used by DrumServerRun --------------------------------------------------------------
     Option(

@@ -25,6 +25,14 @@ class SettingsError(ValueError):
     """A setting is missing or invalid; the message says which and what is accepted."""
 
 
+class UnknownServerType(SettingsError):
+    """:data:`SERVER_TYPE_ENV` names no server type; ``word`` is what it said."""
+
+    def __init__(self, message: str, word: str) -> None:
+        super().__init__(message)
+        self.word = word
+
+
 class ServerType(str, enum.Enum):
     """The server that runs the core. Switching it must change nothing a client sees."""
 
@@ -41,6 +49,13 @@ SERVER_TYPE_ALIASES: Mapping[str, ServerType] = {
     "uvicorn": ServerType.FASTAPI,
 }
 """Every accepted spelling of a server type (lower case)."""
+DRUM_DEFAULT_SERVER_TYPE = ServerType.GUNICORN
+"""What ``drum-testing server`` runs when :data:`SERVER_TYPE_ENV` is unset: DRUM's default
+since 1.17.19 (flask when gunicorn is not installed, see :mod:`drum_testing.servers.serve`).
+``Settings`` made in code, and ``DrumServerRun``, default to flask instead."""
+DEFAULT_SOURCE = "default"
+"""``Settings.sources`` of an option that no flag, variable or runtime parameter gave, where
+the default was chosen for the command (the server type)."""
 
 
 class TargetType(str, enum.Enum):
@@ -117,8 +132,8 @@ def parse_server_type(raw: str | None) -> ServerType:
         return SERVER_TYPE_ALIASES[word.lower()]
     except KeyError:
         accepted = ", ".join(sorted(SERVER_TYPE_ALIASES))
-        raise SettingsError(
-            f"unknown server type {word!r} in {SERVER_TYPE_ENV}; accepted: {accepted}"
+        raise UnknownServerType(
+            f"unknown server type {word!r} in {SERVER_TYPE_ENV}; accepted: {accepted}", word
         ) from None
 
 
@@ -168,6 +183,9 @@ class Settings:
     backlog: int = 2048
     flush_interval: float = 0.5
     max_body_bytes: int = 100 * 1024 * 1024
+    max_requests: int = 0
+    max_requests_jitter: int = 0
+    gunicorn_log_level: str | None = None
     # --- given by the test kit -------------------------------------------------------------
     listen_fd: int | None = None
     lifeline_fd: int | None = None
@@ -175,6 +193,12 @@ class Settings:
     runtime_params: Mapping[str, str] = field(default_factory=dict, repr=False)
     """``MLOPS_RUNTIME_PARAM_*`` variables from ``--runtime-params-file``, as DRUM sets them;
     ``cli.main`` exports them into the server's environment. Not in the repr: credentials."""
+    sources: Mapping[str, str] = field(default_factory=dict, repr=False)
+    """Where each option that was given came from, by field: its flag, its variable or its
+    runtime parameter's variable (:data:`DEFAULT_SOURCE` for a default the command chose)."""
+    notices: tuple[str, ...] = ()
+    """Warnings found while reading the settings (a runtime parameter out of DRUM's range,
+    an unknown server type, ...): the server logs each as one line once logging is set."""
 
     @property
     def address(self) -> str:

@@ -7,13 +7,16 @@ model in its workers, after the fork; the other types load it here, before servi
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import socket
 import traceback
 from typing import TYPE_CHECKING
 
 from drum_testing.config.console import configure_logging, fail
-from drum_testing.config.settings import ServerType, Settings
+from drum_testing.config.options import options_for
+from drum_testing.config.server_params import unserved_notices
+from drum_testing.config.settings import DEFAULT_SOURCE, ServerType, Settings
 from drum_testing.errors import ModelLoadError
 
 from .lifeline import watch_lifeline
@@ -35,6 +38,7 @@ def run(settings: Settings) -> int:
     server type not installed, a folder without a model) is one line on stderr."""
     from drum_testing.model.folder import check_code_dir
 
+    settings = with_default_server_type(settings)
     missing = missing_modules(settings.server_type)
     if missing:  # before the model loads: a one-line error, not a traceback after it
         return fail(
@@ -49,6 +53,39 @@ def run(settings: Settings) -> int:
     return serve(settings)
 
 
+DEFAULT_FALLBACKS = (ServerType.FLASK, ServerType.FASTAPI)
+"""What the default runs when gunicorn is not installed: the first type that is."""
+
+
+def with_default_server_type(settings: Settings) -> Settings:
+    """``settings``, on flask (else fastapi) when the server type is DRUM's default (gunicorn,
+    unset) and gunicorn is not installed: the reason is one notice. With none installed,
+    gunicorn stays, and its missing modules are the error."""
+    if settings.sources.get("server_type") != DEFAULT_SOURCE:
+        return settings
+    missing = missing_modules(settings.server_type)
+    if not missing:
+        return settings
+    for fallback in DEFAULT_FALLBACKS:
+        if not missing_modules(fallback):
+            why = (
+                f"serving with {fallback.value}: the default server type, "
+                f"{settings.server_type.value} (DRUM's), needs {', '.join(missing)}, which is "
+                f"not installed ({install_hint(settings.server_type)})"
+            )
+            return dataclasses.replace(
+                settings, server_type=fallback, notices=(*settings.notices, why)
+            )
+    return settings
+
+
+def log_notices(settings: Settings) -> None:
+    """The warnings found in the settings, and each option the server type cannot honour:
+    one line each."""
+    for notice in (*settings.notices, *unserved_notices(settings, options_for(COMMAND))):
+        logger.warning("%s", notice)
+
+
 def serve(settings: Settings) -> int:
     """Listen, load the model (unless the type loads it in its workers), and serve."""
     configure_logging(settings.logging_level)
@@ -56,6 +93,7 @@ def serve(settings: Settings) -> int:
         sock = open_listener(settings)
     except ListenError as exc:
         return fail(COMMAND, str(exc))
+    log_notices(settings)  # a server that cannot listen is one line, as before
     if settings.lifeline_fd is not None:
         watch_lifeline(settings.lifeline_fd)
     if settings.server_type in LOADS_IN_WORKERS:

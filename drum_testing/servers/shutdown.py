@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from drum_testing.app.core import PredictionCore
+    from drum_testing.config.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -44,3 +45,12 @@ def abandon_if_busy(core: PredictionCore, drain_timeout: float) -> None:
     busy = core.in_flight
     if busy:
         abandon(busy, drain_timeout)
+
+
+def recycling(settings: Settings) -> str:
+    """How workers are recycled (a worker's planned stop, ``--max-requests``), for the
+    start-up line: ``""`` when they are not."""
+    if not settings.max_requests:
+        return ""
+    jitter = f" + 0 to {settings.max_requests_jitter}" if settings.max_requests_jitter else ""
+    return f", each replaced after {settings.max_requests}{jitter} requests"

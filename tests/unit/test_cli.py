@@ -7,6 +7,7 @@ listening socket or a model import run ``python -m drum_testing server`` as a su
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import os
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from drum_testing import cli
-from drum_testing.config.build import build_settings
+from drum_testing.config.build import DRUM_DEFAULT_NOTICE, build_settings
 from drum_testing.config.options import OPTIONS
 from drum_testing.config.settings import SERVER_TYPE_ENV, ServerType, Settings, TargetType
 from drum_testing.servers import registry as servers
@@ -166,17 +167,6 @@ def test_bad_arguments_exit_2_with_one_line(
     ("environ", "problem"),
     [
         pytest.param(
-            {SERVER_TYPE_ENV: "tornado"},
-            f"unknown server type 'tornado' in {SERVER_TYPE_ENV}; "
-            "accepted: fastapi, flask, gunicorn, uvicorn, werkzeug",
-            id="unknown-server-type",
-        ),
-        pytest.param(
-            {SERVER_TYPE_ENV: '{"type": "string", "payload": "tornado"}'},
-            "unknown server type 'tornado'",
-            id="unknown-server-type-json",
-        ),
-        pytest.param(
             {SERVER_TYPE_ENV: '{"type": "string"'},
             f"{SERVER_TYPE_ENV}: Invalid runtime parameter json payload",
             id="server-type-bad-json",
@@ -296,7 +286,11 @@ def test_build_settings_binary_with_environment(tmp_path: Path) -> None:
         URL_PREFIX_ENV: "api/v1/",
         MAX_BODY_BYTES_ENV: "4096",
     }
-    assert build(argv, environ) == Settings(
+    settings = build(argv, environ)
+    assert settings.sources["server_type"] == SERVER_TYPE_ENV
+    assert settings.sources["max_workers"] == "--max-workers"
+    assert settings.sources["max_body_bytes"] == MAX_BODY_BYTES_ENV
+    assert dataclasses.replace(settings, sources={}) == Settings(
         code_dir=tmp_path.resolve(),
         target_type=TargetType.BINARY,
         host="::1",
@@ -318,7 +312,10 @@ def test_build_settings_defaults() -> None:
     assert settings.code_dir == Path(REGRESSION).resolve()
     assert settings.target_type is TargetType.REGRESSION
     assert (settings.host, settings.port) == ("127.0.0.1", 1)
-    assert settings.server_type is ServerType.FLASK
+    # DRUM's default, with DRUM's notice; serve() falls back to flask without gunicorn.
+    assert settings.server_type is ServerType.GUNICORN
+    assert settings.sources["server_type"] == "default"
+    assert settings.notices == (DRUM_DEFAULT_NOTICE,)
     assert (settings.logging_level, settings.max_workers) == ("WARNING", 1)
     assert (settings.with_error_server, settings.url_prefix) == (False, "")
     assert settings.labels is None
@@ -373,9 +370,8 @@ def subprocess_env() -> dict[str, str]:
 def run_server(code_dir: Path, address: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "drum_testing", "server", "--code-dir", str(code_dir)]
     command += ["--target-type", "regression", "--address", address]
-    return subprocess.run(
-        command, capture_output=True, text=True, timeout=30, env=subprocess_env(), check=False
-    )
+    env = {**subprocess_env(), SERVER_TYPE_ENV: "flask"}
+    return subprocess.run(command, capture_output=True, text=True, timeout=30, env=env, check=False)
 
 
 def test_address_in_use_is_one_line_without_traceback() -> None:

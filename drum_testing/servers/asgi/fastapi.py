@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import signal
 import socket
 import threading
@@ -28,7 +29,7 @@ from uvicorn.supervisors import Multiprocess
 from drum_testing.app.core import PredictionCore
 from drum_testing.config.settings import Settings
 from drum_testing.servers.flusher import StdoutFlusher, StdoutFlusherMiddleware
-from drum_testing.servers.shutdown import ABANDONED, abandon_if_busy
+from drum_testing.servers.shutdown import ABANDONED, abandon_if_busy, recycling
 from drum_testing.servers.worker_ctx import WorkerCtx
 
 from .adapter import CoreEndpoint
@@ -107,6 +108,12 @@ class DrumUvicornConfig(uvicorn.Config):
     def load(self) -> None:
         super().load()
         self.http_protocol_class = TimedHTTPProtocol  # whatever ``http`` said
+        # Loaded in each worker: its own jitter, as gunicorn draws one per worker.
+        settings = self.drum_settings
+        if settings.max_requests:
+            self.limit_max_requests = settings.max_requests + random.randint(
+                0, settings.max_requests_jitter
+            )
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -154,9 +161,11 @@ def serve(core: PredictionCore, sock: socket.socket) -> int:
     """
     settings = core.settings
     workers = settings.max_workers
+    # Recycling needs the supervisor, which replaces a worker that exits, even for one.
+    supervised = workers > 1 or settings.max_requests > 0
     config = DrumUvicornConfig(
         settings,
-        core if workers == 1 else None,
+        None if supervised else core,
         workers=workers,
         lifespan="on",
         log_level=settings.logging_level.lower(),
@@ -166,12 +175,13 @@ def serve(core: PredictionCore, sock: socket.socket) -> int:
         backlog=settings.backlog,
     )
     logger.warning(
-        "serving %s model on http://%s:%s (fastapi, %d workers)",
+        "serving %s model on http://%s:%s (fastapi, %d workers%s)",
         settings.target_type.value,
         *sock.getsockname()[:2],
         workers,
+        recycling(settings),
     )
-    if workers == 1:
+    if not supervised:
         DrumUvicornServer(config).run(sockets=[sock])
         return 0
     supervisor = DrumMultiprocess(config, sockets=[sock])

@@ -12,6 +12,12 @@ socket timeouts do:
 
 Pauses within a request *body* are the app's to time (the adapter answers 408), since by
 then the request exists and deserves an answer.
+
+A worker that stops because it answered its ``--max-requests`` (recycling) still answers
+the connections it accepted and that have not sent their request yet: uvicorn would close
+them unanswered, and their clients would see a dropped request. Each gets its one request
+answered (``Connection: close``) or, if none comes, the idle timeout above. A stop by a
+signal closes them as uvicorn does.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ class TimedHTTPProtocol(_Protocol):
         self._idle_timeout: float = settings.keepalive_timeout
         self._read_timeout: float = settings.read_timeout
         self._head_timer: asyncio.TimerHandle | None = None
+        self._last_request = False  # answer one more request, then close (recycling)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -62,6 +69,23 @@ class TimedHTTPProtocol(_Protocol):
             cycle.message_event.set()
             return True  # keep our half open for the answer
         return None
+
+    def shutdown(self) -> None:
+        cycle: Any = self.cycle  # None until a request head arrives (uvicorn types it not)
+        if cycle is None and self._recycling():
+            self._last_request = True  # accepted, nothing asked yet: answer it, then close
+            return
+        super().shutdown()
+
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        if self._last_request and self.cycle is not None:
+            self.cycle.keep_alive = False
+
+    def _recycling(self) -> bool:
+        """Whether this worker stops because it answered its quota of requests."""
+        limit = self.config.limit_max_requests
+        return limit is not None and self.server_state.total_requests >= limit
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()

@@ -27,7 +27,7 @@ from gunicorn.arbiter import Arbiter
 
 from drum_testing.config.settings import Settings
 from drum_testing.servers.flusher import StdoutFlusher
-from drum_testing.servers.shutdown import ABANDONED
+from drum_testing.servers.shutdown import ABANDONED, recycling
 from drum_testing.servers.worker_ctx import WorkerCtx
 
 from .gunicorn_worker import TimedThreadWorker
@@ -51,6 +51,10 @@ def tuning_options(settings: Settings) -> dict[str, Any]:
         "graceful_timeout": math.ceil(settings.drain_timeout),
         "timeout": math.ceil(settings.worker_timeout),
         "backlog": settings.backlog,
+        # gunicorn's own recycling: each worker exits after max_requests plus its own jitter,
+        # answering what it has begun, and the arbiter forks a fresh one.
+        "max_requests": settings.max_requests,
+        "max_requests_jitter": settings.max_requests_jitter,
     }
 
 
@@ -109,7 +113,7 @@ class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
             # By import path, not the class: gunicorn before 23 logs the class by its path.
             "worker_class": WORKER_CLASS,
             **tuning_options(settings),
-            "loglevel": settings.logging_level.lower(),
+            "loglevel": settings.gunicorn_log_level or settings.logging_level.lower(),
             "errorlog": "-",
             "accesslog": None,
             "proc_name": "drum_testing",
@@ -163,10 +167,11 @@ def serve(settings: Settings, sock: socket.socket) -> int:
     4), as the other server types exit when the model does not load.
     """
     logger.warning(
-        "serving %s model on http://%s:%s (gunicorn, %d workers)",
+        "serving %s model on http://%s:%s (gunicorn, %d workers%s)",
         settings.target_type.value,
         *sock.getsockname()[:2],
         settings.max_workers,
+        recycling(settings),
     )
     master = os.getpid()
     application = DrumGunicorn(settings, sock)

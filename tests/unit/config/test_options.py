@@ -40,8 +40,9 @@ NUMBERS = [
     if row.convert in (values.positive_int, values.positive_seconds)
 ]
 """The server's numeric options (the tunables, the workers, the model's concurrency)."""
-MADE_OF_OPTIONS = {"host", "port", "runtime_params"}
-"""Settings fields made from options of other names (the address, the parameters file)."""
+MADE_OF_OPTIONS = {"host", "port", "runtime_params", "sources", "notices"}
+"""Settings fields made from options of other names (the address, the parameters file), or
+about the options (where each came from, the warnings reading them gave)."""
 
 
 def build(argv: list[str], environ: dict[str, str] | None = None) -> Settings:
@@ -64,7 +65,9 @@ def test_every_settings_field_is_an_option_or_made_of_options() -> None:
     rows = {row.dest for row in OPTIONS if row.kind is not Kind.REFUSED}
     settings_fields = {f.name for f in fields(Settings)}
     assert settings_fields - rows == MADE_OF_OPTIONS
-    assert len(NUMBERS) == 10  # the eight tunables, the workers and the model's concurrency
+    # the seven tunables above 0, the workers and the model's concurrency (the worker timeout
+    # and the recycling options take 0: never)
+    assert len(NUMBERS) == 9
 
 
 def test_names_are_unique_within_a_command() -> None:
@@ -81,7 +84,7 @@ def test_names_are_unique_within_a_command() -> None:
 def test_every_row_says_what_it_is() -> None:
     for row in OPTIONS:
         assert row.help, row.dest
-        assert row.flags or row.variable, row.dest
+        assert row.flags or row.variable or row.runtime_param, row.dest
         assert row.commands, row.dest
         assert row.commands <= set(COMMANDS), row.dest
         if row.kind is Kind.REFUSED:

@@ -55,6 +55,9 @@ def test_config_takes_the_tunables_from_the_settings(sock: socket.socket) -> Non
         worker_timeout=9,
         backlog=33,
         read_timeout=1.5,
+        max_requests=20,
+        max_requests_jitter=5,
+        gunicorn_log_level="error",
     )
     cfg = DrumGunicorn(settings, sock).cfg
     values = {name: cfg.settings[name].value for name in cfg.settings}
@@ -65,6 +68,8 @@ def test_config_takes_the_tunables_from_the_settings(sock: socket.socket) -> Non
         "timeout": 9,
     }
     assert values["backlog"] == 33
+    assert (values["max_requests"], values["max_requests_jitter"]) == (20, 5)
+    assert values["loglevel"] == "error"  # DRUM_GUNICORN_LOG_LEVEL over --logging-level
     assert cfg.drum_read_timeout == 1.5
 
 
