@@ -28,6 +28,7 @@ from uvicorn.supervisors import Multiprocess
 
 from drum_testing.app.core import PredictionCore
 from drum_testing.config.settings import Settings
+from drum_testing.servers.extensions import FASTAPI_EXTENSION, find_extension
 from drum_testing.servers.flusher import StdoutFlusher, StdoutFlusherMiddleware
 from drum_testing.servers.shutdown import ABANDONED, abandon_if_busy, recycling
 from drum_testing.servers.worker_ctx import WorkerCtx
@@ -64,7 +65,24 @@ class PredictionServer:
             middleware=[Middleware(StdoutFlusherMiddleware, flusher=self.flusher)],
         )
         # An ASGI endpoint (not a function) matches every method: 405 is the core's to give.
-        app.router.routes.append(Route("/{path:path}", CoreEndpoint(core), include_in_schema=False))
+        route = Route("/{path:path}", CoreEndpoint(core), include_in_schema=False)
+        app.router.routes.append(route)
+        # As in DRUM, a model that failed to load (the error server) runs no extension.
+        path = find_extension(self.settings.code_dir, FASTAPI_EXTENSION)
+        if path is None or core.model is None:
+            return app
+        from .extension import extend
+
+        try:
+            extend(app, path, route)
+        except Exception as exc:
+            if not self.settings.with_error_server:
+                raise
+            logger.exception("the server extension failed; answering 513 (--with-error-server)")
+            self.core = PredictionCore(
+                self.settings, None, server_type=core.server_type, load_error=repr(exc)
+            )
+            return self.materialize()
         return app
 
     @asynccontextmanager
