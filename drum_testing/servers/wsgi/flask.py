@@ -26,6 +26,7 @@ from drum_testing.servers.flusher import StdoutFlusher, StdoutFlusherWSGIMiddlew
 from drum_testing.servers.shutdown import abandon
 
 from .adapter import CoreWSGI
+from .extension import ExtendedFlask, extended_app
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -178,7 +179,9 @@ class PooledWSGIServer(BaseWSGIServer):
         return not not_done
 
 
-def build_app(core: PredictionCore, flusher: StdoutFlusher | None = None) -> flask.Flask:
+def build_app(
+    core: PredictionCore, flusher: StdoutFlusher | None = None
+) -> CoreFlask | ExtendedFlask:
     """The app of both WSGI types: :class:`CoreFlask`, or, when the model folder has a
     ``custom_flask.py``, the app it extends (:mod:`.extension`).
 
@@ -191,8 +194,6 @@ def build_app(core: PredictionCore, flusher: StdoutFlusher | None = None) -> fla
     path = find_extension(core.settings.code_dir, FLASK_EXTENSION)
     if path is None:
         return CoreFlask(core, flusher)
-    from .extension import extended_app
-
     try:
         return extended_app(core, flusher, path)
     except Exception as exc:

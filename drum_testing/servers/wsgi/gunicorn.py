@@ -33,7 +33,8 @@ from drum_testing.servers.worker_ctx import WorkerCtx
 from .gunicorn_worker import TimedThreadWorker
 
 if TYPE_CHECKING:  # imported by the workers only: the master needs neither the model
-    import flask  # nor pandas (less memory, faster fork)
+    from .extension import ExtendedFlask  # nor pandas (less memory, faster fork)
+    from .flask import CoreFlask
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
     def __init__(self, settings: Settings, sock: socket.socket) -> None:
         self.settings = settings
         self.sock = sock
-        self.app: flask.Flask | None = None  # each worker's own, built by load()
+        self.app: CoreFlask | ExtendedFlask | None = None  # each worker's own, built by load()
         self.flusher: StdoutFlusher | None = None  # each worker's own too
         self.arbiter: DrumArbiter | None = None
         super().__init__()
@@ -128,7 +129,7 @@ class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
                 self.cfg.set(name, value)
         self.cfg.drum_read_timeout = settings.read_timeout  # TimedConn's, not a gunicorn setting
 
-    def load(self) -> flask.Flask:
+    def load(self) -> CoreFlask | ExtendedFlask:
         """Load the model and build the app, in the worker (gunicorn calls this after forking)."""
         from drum_testing.app.core import PredictionCore
 
