@@ -15,6 +15,7 @@ own status for an HTTP exception, else 500.
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,9 @@ class ExtensionGuard:
             if started:
                 raise  # the answer has begun: nothing else can be sent
             if isinstance(exc, HTTPException):
-                status, message = exc.status_code, f"ERROR: {exc.status_code}: {exc.detail}"
+                status = exc.status_code
+                # Werkzeug's words for the same exception: "403 Forbidden: <detail>".
+                message = f"ERROR: {status} {HTTPStatus(status).phrase}: {exc.detail}"
             else:
                 logger.exception("the server extension raised on %s", scope.get("path"))
                 status, message = 500, f"ERROR: {exc}"

@@ -49,6 +49,15 @@ CASES: tuple[Case, ...] = (
         headers=TOKEN,
     ),
     Case(
+        "extension abort",
+        "extended",
+        "GET",
+        "/capabilities/",
+        403,
+        headers={**TOKEN, "X-Forbid": "yes"},
+        json={"message": "ERROR: 403 Forbidden: forbidden by the extension"},
+    ),
+    Case(
         "extension route",
         "extended",
         "GET",

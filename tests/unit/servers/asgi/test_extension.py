@@ -67,6 +67,7 @@ def extended_with(tmp_path: Path, code: str) -> TestClient:
 
 
 RAISING = """
+from starlette.exceptions import HTTPException
 
 def init_app(app):
     @app.middleware("http")
@@ -84,7 +85,7 @@ def test_exceptions_of_the_extensions_middleware_are_json(tmp_path: Path) -> Non
         forbidden = client.get("/info/")
         assert (forbidden.status_code, forbidden.json()) == (
             403,
-            {"message": "ERROR: 403: not you"},
+            {"message": "ERROR: 403 Forbidden: not you"},
         )
         broken = client.get("/health/")
         assert (broken.status_code, broken.json()) == (500, {"message": "ERROR: broken check"})
