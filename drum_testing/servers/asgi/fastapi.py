@@ -53,23 +53,16 @@ class PredictionServer:
         self.worker_ctx: FastAPIWorkerCtx | None = None
 
     def materialize(self) -> FastAPI:
-        """The worker's FastAPI app, with the model loaded (unless a core was given)."""
+        """The worker's FastAPI app, with the model loaded (unless a core was given), and
+        the model folder's ``custom_fastapi.py`` applied (:mod:`.extension`)."""
         core = self.core or PredictionCore.load(self.settings)
         self.core = core
-        app = FastAPI(
-            lifespan=self._lifespan,
-            docs_url=None,
-            redoc_url=None,
-            openapi_url=None,
-            # Middleware is fixed here, at build time: Starlette refuses it once started.
-            middleware=[Middleware(StdoutFlusherMiddleware, flusher=self.flusher)],
-        )
-        # An ASGI endpoint (not a function) matches every method: 405 is the core's to give.
-        route = Route("/{path:path}", CoreEndpoint(core), include_in_schema=False)
-        app.router.routes.append(route)
-        # As in DRUM, a model that failed to load (the error server) runs no extension.
+        app, route = self._app(core)
         path = find_extension(self.settings.code_dir, FASTAPI_EXTENSION)
-        if path is None or core.model is None:
+        if path is None:
+            return app
+        if core.model is None:  # as in DRUM, the error server runs no extension
+            logger.warning("the model failed to load: %s is not applied (as in DRUM)", path)
             return app
         from .extension import extend
 
@@ -82,8 +75,23 @@ class PredictionServer:
             self.core = PredictionCore(
                 self.settings, None, server_type=core.server_type, load_error=repr(exc)
             )
-            return self.materialize()
+            return self._app(self.core)[0]
         return app
+
+    def _app(self, core: PredictionCore) -> tuple[FastAPI, Route]:
+        """The app answering every request with ``core``, and its one route."""
+        app = FastAPI(
+            lifespan=self._lifespan,
+            docs_url=None,
+            redoc_url=None,
+            openapi_url=None,
+            # Middleware is fixed here, at build time: Starlette refuses it once started.
+            middleware=[Middleware(StdoutFlusherMiddleware, flusher=self.flusher)],
+        )
+        # An ASGI endpoint (not a function) matches every method: 405 is the core's to give.
+        route = Route("/{path:path}", CoreEndpoint(core), include_in_schema=False)
+        app.router.routes.append(route)
+        return app, route
 
     @asynccontextmanager
     async def _lifespan(self, app: FastAPI) -> AsyncIterator[None]:

@@ -189,10 +189,11 @@ def build_app(
     extension that fails to import or to initialise stops the start, unless the server
     runs with ``--with-error-server``: it then answers 513 with that error, as DRUM does.
     """
-    if core.model is None:
-        return CoreFlask(core, flusher)
     path = find_extension(core.settings.code_dir, FLASK_EXTENSION)
     if path is None:
+        return CoreFlask(core, flusher)
+    if core.model is None:
+        logger.warning("the model failed to load: %s is not applied (as in DRUM)", path)
         return CoreFlask(core, flusher)
     try:
         return extended_app(core, flusher, path)
