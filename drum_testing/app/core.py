@@ -38,6 +38,13 @@ USER_ERROR_HEADER = "X-Drum-User-Http-Error"
 VERSION_HEADER = "X-Drum-Version"
 
 
+def answer_headers(request_id: str | None) -> list[tuple[str, str]]:
+    """The headers every answer carries: the version, and the request id (the client's
+    ``X-Request-ID``, else a new one). A server extension's own answers get them too."""
+    request_id = request_id or uuid.uuid4().hex
+    return [(VERSION_HEADER, VERSION), *((name, request_id) for name in REQUEST_ID_HEADERS)]
+
+
 class PredictionCore:
     """Turns a :class:`Request` into a :class:`Response` for one loaded model.
 
@@ -133,9 +140,7 @@ class PredictionCore:
                 # The model's own code raised (the core itself raises only RequestError).
                 logger.exception("%s %s failed", request.method, request.path)
                 response = error_response(500, f"{type(exc).__name__}: {exc}")
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-        response.headers.append((VERSION_HEADER, VERSION))
-        response.headers.extend((name, request_id) for name in REQUEST_ID_HEADERS)
+        response.headers.extend(answer_headers(request.headers.get("x-request-id")))
         if isinstance(response.body, bytes):
             # Set here, once, for every type: a HEAD answer carries the length its GET would
             # have (RFC 9110 9.3.2, and what DRUM's werkzeug sends), with no body.

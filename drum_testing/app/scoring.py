@@ -13,6 +13,7 @@ from drum_testing.http.errors import RequestError
 from drum_testing.http.json import JSON
 from drum_testing.http.messages import Request, Response
 from drum_testing.http.multipart import FormFile, parse_multipart
+from drum_testing.payloads import prediction_api
 from drum_testing.payloads.csv_input import read_csv
 from drum_testing.payloads.structured import (
     COLUMN_NAMES_FIELD,
@@ -43,7 +44,11 @@ def predict(serving: Serving, request: Request) -> Response:
     frame = _structured_input(serving, request, _form(request, FORM_FIELDS))
     with serving.stats.timing():
         predictions = serving.loaded.predict(frame)
-    return Response(200, [("Content-Type", JSON)], predictions.to_json())
+    deployment = serving.settings.deployment_config
+    if deployment is None:
+        return Response(200, [("Content-Type", JSON)], predictions.to_json())
+    body = prediction_api.encode(predictions, deployment, serving.settings.target_type)
+    return Response(200, [("Content-Type", JSON)], body)
 
 
 def transform(serving: Serving, request: Request) -> Response:

@@ -105,7 +105,7 @@ def build_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Sett
     notices += params.notices
     sources.update(params.sources)
     fields.update((k, v) for k, v in params.values.items() if k in SETTINGS_DEFAULTS)
-    return Settings(
+    settings = Settings(
         code_dir=code_dir,
         target_type=target,
         runtime_params=runtime_params,
@@ -113,6 +113,13 @@ def build_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Sett
         notices=tuple(notices),
         **fields,
     )
+    if settings.deployment_config is not None:
+        name = named("deployment_config", "--deployment-config")
+        try:
+            settings.deployment_config.check(target.value, settings.labels)
+        except ValueError as exc:
+            raise SettingsError(f"{name} {settings.deployment_config.path}: {exc}") from None
+    return settings
 
 
 def _read_variables(

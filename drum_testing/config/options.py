@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import values
+from .deployment import read_deployment_config
 from .settings import SERVER_TYPE_ENV, Settings, parse_server_type, parse_url_prefix
 
 SERVER, SCORE, CHECK = "server", "score", "check"
@@ -365,6 +366,18 @@ OPTIONS: tuple[Option, ...] = (
         drum=True,
         doc="if the model fails to load, keep serving: liveness answers 200, every other route "
         "513 with the load error",
+    ),
+    Option(
+        "deployment_config",
+        ("--deployment-config",),
+        "DEPLOYMENT_CONFIG",
+        read_deployment_config,
+        "a deployment document (JSON): /predict/ answers in DataRobot's prediction API format",
+        drum=True,
+        metavar="FILE",
+        doc="a DataRobot deployment document (JSON, its `target` section): `/predict/` then "
+        'answers in DataRobot\'s prediction API format, `{"data": [{"prediction", '
+        '"predictionValues", "rowId", ...}]}` (see [Deployment config](#deployment-config))',
     ),
     # --- tunables ---------------------------------------------------------------------------
     Option(
@@ -781,7 +794,6 @@ OPTIONS: tuple[Option, ...] = (
     _refused("--deployment-id", _NO_MLOPS),
     _refused("--model-id", _NO_MLOPS),
     _refused("--monitor-settings", _NO_MLOPS),
-    _refused("--deployment-config", "it answers in DRUM's own format only", frozenset({SERVER})),
     _refused("--allow-dr-api-access", _NO_API),
     _refused("--api-token", _NO_API),
     _refused("--webserver", _NO_API),

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .deployment import DeploymentConfig
 from .runtime_params import RuntimeParameterException, param_variable, parse_param
 
 SERVER_TYPE_PARAM = "DRUM_SERVER_TYPE"
@@ -174,6 +175,7 @@ class Settings:
     with_error_server: bool = False
     url_prefix: str = ""
     target_name: str | None = None
+    deployment_config: DeploymentConfig | None = None
     # --- tunables ------------------------------------------------------------------------------
     threads: int = 512
     read_timeout: float = 30.0

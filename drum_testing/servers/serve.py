@@ -14,11 +14,13 @@ import traceback
 from typing import TYPE_CHECKING
 
 from drum_testing.config.console import configure_logging, fail
+from drum_testing.config.deployment import UNAFFECTED
 from drum_testing.config.options import options_for
 from drum_testing.config.server_params import unserved_notices
 from drum_testing.config.settings import DEFAULT_SOURCE, ServerType, Settings
 from drum_testing.errors import ModelLoadError
 
+from .extensions import ExtensionError, check_extensions
 from .lifeline import watch_lifeline
 from .listen import ListenError, open_listener
 from .registry import LOADS_IN_WORKERS, install_hint, missing_modules
@@ -48,7 +50,9 @@ def run(settings: Settings) -> int:
         )
     try:
         check_code_dir(settings.code_dir)
-    except ModelLoadError as exc:
+        # The type's own extension file, or none; the other framework's alone is an error.
+        check_extensions(settings.code_dir, settings.server_type)
+    except (ModelLoadError, ExtensionError) as exc:
         return fail(COMMAND, str(exc))
     return serve(settings)
 
@@ -89,6 +93,12 @@ def log_notices(settings: Settings) -> None:
 def serve(settings: Settings) -> int:
     """Listen, load the model (unless the type loads it in its workers), and serve."""
     configure_logging(settings.logging_level)
+    if settings.deployment_config is not None and settings.target_type.value in UNAFFECTED:
+        logger.warning(
+            "--deployment-config changes nothing for a %s model: only /predict/ answers in "
+            "DataRobot's prediction API format",
+            settings.target_type.value,
+        )
     try:
         sock = open_listener(settings)
     except ListenError as exc:

@@ -20,7 +20,7 @@ from tests.contract.case import Case
 from tests.contract.cases import CASES
 from tests.contract.exchange import Observed, observe, send
 from tests.contract.models import MODELS as CONTRACT_MODELS
-from tests.contract.models import TARGET_NAME, folder
+from tests.contract.models import folder, server_options
 from tests.helpers.models import MODELS
 
 SERVER_TYPES = tuple(t.value for t in ServerType)
@@ -38,7 +38,7 @@ def observe_on(drum_shared_server: DrumServerFactory) -> Observe:
             labels,
             MODELS / folder(case.model),
             server_type=server_type,
-            target_name=TARGET_NAME,
+            **server_options(case.model),
         )
         return observe(send(run.url_server_address, case))
 

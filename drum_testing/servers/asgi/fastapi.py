@@ -28,6 +28,7 @@ from uvicorn.supervisors import Multiprocess
 
 from drum_testing.app.core import PredictionCore
 from drum_testing.config.settings import Settings
+from drum_testing.servers.extensions import FASTAPI_EXTENSION, find_extension
 from drum_testing.servers.flusher import StdoutFlusher, StdoutFlusherMiddleware
 from drum_testing.servers.shutdown import ABANDONED, abandon_if_busy, recycling
 from drum_testing.servers.worker_ctx import WorkerCtx
@@ -52,9 +53,33 @@ class PredictionServer:
         self.worker_ctx: FastAPIWorkerCtx | None = None
 
     def materialize(self) -> FastAPI:
-        """The worker's FastAPI app, with the model loaded (unless a core was given)."""
+        """The worker's FastAPI app, with the model loaded (unless a core was given), and
+        the model folder's ``custom_fastapi.py`` applied (:mod:`.extension`)."""
         core = self.core or PredictionCore.load(self.settings)
         self.core = core
+        app, route = self._app(core)
+        path = find_extension(self.settings.code_dir, FASTAPI_EXTENSION)
+        if path is None:
+            return app
+        if core.model is None:  # as in DRUM, the error server runs no extension
+            logger.warning("the model failed to load: %s is not applied (as in DRUM)", path)
+            return app
+        from .extension import extend
+
+        try:
+            extend(app, path, route)
+        except Exception as exc:
+            if not self.settings.with_error_server:
+                raise
+            logger.exception("the server extension failed; answering 513 (--with-error-server)")
+            self.core = PredictionCore(
+                self.settings, None, server_type=core.server_type, load_error=repr(exc)
+            )
+            return self._app(self.core)[0]
+        return app
+
+    def _app(self, core: PredictionCore) -> tuple[FastAPI, Route]:
+        """The app answering every request with ``core``, and its one route."""
         app = FastAPI(
             lifespan=self._lifespan,
             docs_url=None,
@@ -64,8 +89,9 @@ class PredictionServer:
             middleware=[Middleware(StdoutFlusherMiddleware, flusher=self.flusher)],
         )
         # An ASGI endpoint (not a function) matches every method: 405 is the core's to give.
-        app.router.routes.append(Route("/{path:path}", CoreEndpoint(core), include_in_schema=False))
-        return app
+        route = Route("/{path:path}", CoreEndpoint(core), include_in_schema=False)
+        app.router.routes.append(route)
+        return app, route
 
     @asynccontextmanager
     async def _lifespan(self, app: FastAPI) -> AsyncIterator[None]:

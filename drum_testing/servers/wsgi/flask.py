@@ -11,6 +11,7 @@ import logging
 import signal
 import socket
 import threading
+import traceback
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -19,10 +20,13 @@ import flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
 from drum_testing.app.core import PredictionCore
+from drum_testing.config.console import fail
+from drum_testing.servers.extensions import FLASK_EXTENSION, find_extension
 from drum_testing.servers.flusher import StdoutFlusher, StdoutFlusherWSGIMiddleware
 from drum_testing.servers.shutdown import abandon
 
 from .adapter import CoreWSGI
+from .extension import ExtendedFlask, extended_app
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -32,6 +36,8 @@ logger = logging.getLogger(__name__)
 POLL_INTERVAL = 0.2
 """How often werkzeug's loop looks for a shutdown request (seconds)."""
 _ACCESS_LOG = logging.getLogger("werkzeug")
+EXTENSION_FAILED = 1
+"""The exit status when the model's server extension fails, as for a model that fails to load."""
 
 
 class CoreFlask(flask.Flask):
@@ -173,6 +179,34 @@ class PooledWSGIServer(BaseWSGIServer):
         return not not_done
 
 
+def build_app(
+    core: PredictionCore, flusher: StdoutFlusher | None = None
+) -> CoreFlask | ExtendedFlask:
+    """The app of both WSGI types: :class:`CoreFlask`, or, when the model folder has a
+    ``custom_flask.py``, the app it extends (:mod:`.extension`).
+
+    As in DRUM, a model that failed to load (the error server) runs no extension. An
+    extension that fails to import or to initialise stops the start, unless the server
+    runs with ``--with-error-server``: it then answers 513 with that error, as DRUM does.
+    """
+    path = find_extension(core.settings.code_dir, FLASK_EXTENSION)
+    if path is None:
+        return CoreFlask(core, flusher)
+    if core.model is None:
+        logger.warning("the model failed to load: %s is not applied (as in DRUM)", path)
+        return CoreFlask(core, flusher)
+    try:
+        return extended_app(core, flusher, path)
+    except Exception as exc:
+        if not core.settings.with_error_server:
+            raise
+        logger.exception("the server extension failed; answering 513 (--with-error-server)")
+        failed = PredictionCore(
+            core.settings, None, server_type=core.server_type, load_error=repr(exc)
+        )
+        return CoreFlask(failed, flusher)
+
+
 def serve(core: PredictionCore, sock: socket.socket) -> int:
     """Serve ``core`` on ``sock`` with werkzeug until SIGTERM or SIGINT; returns 0.
 
@@ -183,7 +217,12 @@ def serve(core: PredictionCore, sock: socket.socket) -> int:
     """
     settings = core.settings
     flusher = StdoutFlusher(settings.flush_interval)
-    app = CoreFlask(core, flusher)
+    try:
+        app = build_app(core, flusher)
+    except Exception as exc:
+        sock.close()
+        traceback.print_exc()
+        return fail("server", f"the server extension failed: {exc}", EXTENSION_FAILED)
     host, port = sock.getsockname()[:2]
     server = PooledWSGIServer(
         host,

@@ -33,7 +33,8 @@ from drum_testing.servers.worker_ctx import WorkerCtx
 from .gunicorn_worker import TimedThreadWorker
 
 if TYPE_CHECKING:  # imported by the workers only: the master needs neither the model
-    from .flask import CoreFlask  # nor pandas (less memory, faster fork)
+    from .extension import ExtendedFlask  # nor pandas (less memory, faster fork)
+    from .flask import CoreFlask
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
     def __init__(self, settings: Settings, sock: socket.socket) -> None:
         self.settings = settings
         self.sock = sock
-        self.app: CoreFlask | None = None  # each worker's own, built by load()
+        self.app: CoreFlask | ExtendedFlask | None = None  # each worker's own, built by load()
         self.flusher: StdoutFlusher | None = None  # each worker's own too
         self.arbiter: DrumArbiter | None = None
         super().__init__()
@@ -128,11 +129,11 @@ class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
                 self.cfg.set(name, value)
         self.cfg.drum_read_timeout = settings.read_timeout  # TimedConn's, not a gunicorn setting
 
-    def load(self) -> CoreFlask:
+    def load(self) -> CoreFlask | ExtendedFlask:
         """Load the model and build the app, in the worker (gunicorn calls this after forking)."""
         from drum_testing.app.core import PredictionCore
 
-        from .flask import CoreFlask
+        from .flask import build_app
 
         try:
             core = PredictionCore.load(self.settings)
@@ -141,7 +142,7 @@ class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
             logger.error("the model in %s failed to load: %r", self.settings.code_dir, exc)
             raise
         self.flusher = StdoutFlusher(self.settings.flush_interval)
-        self.app = CoreFlask(core, self.flusher)
+        self.app = build_app(core, self.flusher)
         return self.app
 
     def _post_worker_init(self, worker: Any) -> None:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from tests.contract.case import Case
 
-from . import chat, errors, frames, metadata, structured, transform, unstructured
+from . import (
+    chat,
+    deployment,
+    errors,
+    extensions,
+    frames,
+    metadata,
+    structured,
+    transform,
+    unstructured,
+)
 
 CASES: tuple[Case, ...] = (
     *metadata.CASES,
@@ -14,5 +24,7 @@ CASES: tuple[Case, ...] = (
     *unstructured.CASES,
     *chat.CASES,
     *errors.CASES,
+    *deployment.CASES,
+    *extensions.CASES,
 )
 """Every case, in the order CONTRACT.md tells them."""

@@ -78,13 +78,11 @@ def test_only_python_models_are_served(capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_the_refused_options_are_drums_and_each_command_has_them_all() -> None:
-    assert len(UNSUPPORTED) == 24  # drum server's and drum score's options we do not serve
-    assert len(REFUSED_BY["server"]) == 24
-    # drum score has neither --production nor --deployment-config; --query and
-    # --content-type it has, and so do we.
+    assert len(UNSUPPORTED) == 23  # drum server's and drum score's options we do not serve
+    assert len(REFUSED_BY["server"]) == 23
+    # drum score has no --production; --query and --content-type it has, and so do we.
     assert set(UNSUPPORTED) - set(REFUSED_BY["score"]) == {
         "--production",
-        "--deployment-config",
         "--query",
         "--content-type",
     }
