@@ -39,6 +39,15 @@ class Observed:
     body: Any
 
 
+def _keys(value: Any) -> Any:
+    """The keys of a /stats/ entry: of a dict, or of each dict of a list (``drum_info``)."""
+    if isinstance(value, dict):
+        return sorted(value)
+    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
+        return [sorted(item) for item in value]
+    return None
+
+
 def send(base_url: str, case: Case) -> requests.Response:
     """Send the case's request (redirects are not followed: a 308 is an answer here)."""
     headers = {"X-Request-ID": REQUEST_ID, **case.headers}
@@ -58,7 +67,7 @@ def observe(response: requests.Response) -> Observed:
     if content_type.startswith("application/json") and response.content:  # HEAD: none
         body = response.json()
         if isinstance(body, dict) and "mem_info" in body:  # /stats/: figures vary, keys don't
-            body = {key: sorted(value) for key, value in body.items() if isinstance(value, dict)}
+            body = {key: _keys(value) for key, value in body.items() if _keys(value) is not None}
     ours = {name: response.headers[name] for name in OUR_HEADERS if name in response.headers}
     if "Location" in ours:  # absolute: this server's own address is not part of the answer
         own = urllib.parse.urlsplit(response.url)
