@@ -29,7 +29,7 @@ from tests.contract.improvements import (
     fields,
 )
 from tests.contract.models import MODELS as CONTRACT_MODELS
-from tests.contract.models import TARGET_NAME, folder
+from tests.contract.models import folder, server_options
 from tests.helpers.models import MODELS
 
 SERVER = "http://<server>"
@@ -65,7 +65,7 @@ def serve(drum_shared_server: DrumServerFactory) -> Any:
     def start(model: str, **where: str) -> str:
         target_type, labels = CONTRACT_MODELS[model]
         run = drum_shared_server(
-            target_type, labels, MODELS / folder(model), target_name=TARGET_NAME, **where
+            target_type, labels, MODELS / folder(model), **server_options(model), **where
         )
         return run.url_server_address
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from tests.helpers.models import BINARY_LABELS, MULTICLASS_LABELS, MULTILABEL_LABELS
 
@@ -23,7 +24,14 @@ MODELS: Mapping[str, tuple[str, tuple[str, ...] | None]] = {
     "vectordatabase": ("vectordatabase", None),
     "agenticworkflow": ("agenticworkflow", None),
     "transform": ("transform", None),
+    # models that fail to load, served with --with-error-server (ERROR_SERVER)
+    "load_error": ("regression", None),
+    "import_error": ("regression", None),
+    "syntax_error": ("regression", None),
+    "bad_artifact": ("regression", None),
 }
+ERROR_SERVER = ("load_error", "import_error", "syntax_error", "bad_artifact")
+"""The models of :data:`MODELS` that fail to load: served with ``--with-error-server``."""
 FOLDERS: Mapping[str, str] = {
     # a model served as several target types: its name in MODELS -> its fixture folder
     "geopoint": "single_column",
@@ -38,3 +46,11 @@ vector database and agentic workflow models, and reads their prediction column f
 def folder(model: str) -> str:
     """The fixture folder (under tests/fixtures/models) of a model of :data:`MODELS`."""
     return FOLDERS.get(model, model)
+
+
+def server_options(model: str) -> dict[str, Any]:
+    """The options, beyond its target type and labels, every server of ``model`` gets."""
+    options: dict[str, Any] = {"target_name": TARGET_NAME}
+    if model in ERROR_SERVER:
+        options["with_error_server"] = True
+    return options

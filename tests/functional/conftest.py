@@ -11,7 +11,7 @@ import pytest
 from drum_testing.testing import DrumServerRun
 from drum_testing.testing.plugin import DrumServerFactory
 from tests.contract.models import MODELS as CONTRACT_MODELS
-from tests.contract.models import TARGET_NAME, folder
+from tests.contract.models import folder, server_options
 from tests.helpers.models import MODELS
 from tests.helpers.servers import ModelServer
 
@@ -23,7 +23,7 @@ def model_server(drum_shared_server: DrumServerFactory) -> ModelServer:
     def serve(name: str) -> DrumServerRun:
         target_type, labels = CONTRACT_MODELS[name]
         return drum_shared_server(
-            target_type, labels, MODELS / folder(name), target_name=TARGET_NAME
+            target_type, labels, MODELS / folder(name), **server_options(name)
         )
 
     return serve

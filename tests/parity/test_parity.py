@@ -20,7 +20,7 @@ from tests.contract.case import Case
 from tests.contract.cases import CASES
 from tests.contract.exchange import Observed, observe, send
 from tests.contract.models import MODELS as CONTRACT_MODELS
-from tests.contract.models import TARGET_NAME, folder
+from tests.contract.models import folder, server_options
 from tests.helpers.models import MODELS
 
 SERVER_TYPES = tuple(t.value for t in ServerType)
@@ -38,7 +38,7 @@ def observe_on(drum_shared_server: DrumServerFactory) -> Observe:
             labels,
             MODELS / folder(case.model),
             server_type=server_type,
-            target_name=TARGET_NAME,
+            **server_options(case.model),
         )
         return observe(send(run.url_server_address, case))
 
@@ -46,12 +46,13 @@ def observe_on(drum_shared_server: DrumServerFactory) -> Observe:
 
 
 def comparable(observed: Observed, server_type: str) -> str:
-    """The answer as stable text; the one field that must differ (/info/'s type) is checked
-    and blanked."""
+    """The answer as stable text; the fields that must differ (/info/'s server type, and
+    the app framework DRUM's drumServer names) are checked and blanked."""
     body = observed.body
     if isinstance(body, dict) and "drumServer" in body:
-        assert body["drumServer"] == server_type
-        body = {**body, "drumServer": "<type>"}
+        assert body["drumTestingServer"] == server_type
+        assert body["drumServer"] == ("fastapi" if server_type == "fastapi" else "flask")
+        body = {**body, "drumServer": "<framework>", "drumTestingServer": "<type>"}
     if isinstance(body, bytes):
         body = body.decode("utf-8", errors="backslashreplace")
     data = dataclasses.asdict(observed) | {"body": body}

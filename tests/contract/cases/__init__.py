@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from tests.contract.case import Case
 
-from . import chat, errors, frames, metadata, structured, transform, unstructured
+from . import (
+    chat,
+    error_server,
+    errors,
+    frames,
+    metadata,
+    structured,
+    transform,
+    unstructured,
+)
 
 CASES: tuple[Case, ...] = (
     *metadata.CASES,
@@ -14,5 +23,6 @@ CASES: tuple[Case, ...] = (
     *unstructured.CASES,
     *chat.CASES,
     *errors.CASES,
+    *error_server.CASES,
 )
 """Every case, in the order CONTRACT.md tells them."""
