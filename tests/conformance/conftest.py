@@ -22,8 +22,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_line(
         f"{seen} battery cases: {identical} answered as DRUM on all three server types "
         "(status, content type, body and headers, but for what every answer of ours adds: "
-        f"two headers, and an error's detail beside DRUM's message); {len(LEDGER.declared)} differ only as the {entries} declared improvements "
-        "say (tests/contract/improvements.yaml)"
+        "two headers, and an error's detail beside DRUM's message); "
+        f"{len(LEDGER.declared)} differ only as the {entries} declared improvements say "
+        "(tests/contract/improvements.yaml)"
     )
 
 
