@@ -20,6 +20,7 @@ from .case import Case
 REQUEST_ID = "contract-battery-request"
 OUR_HEADERS = (
     "X-Drum-Version",
+    "X-Drum-Testing-Version",
     "X-Request-ID",
     "X_Request_ID",
     "X-Drum-User-Http-Error",
@@ -82,6 +83,7 @@ def check(case: Case, response: requests.Response) -> None:
     assert seen.headers["X-Request-ID"] == REQUEST_ID
     assert seen.headers["X_Request_ID"] == REQUEST_ID
     assert "X-Drum-Version" in seen.headers
+    assert "X-Drum-Testing-Version" in seen.headers
     for name, value in case.expect_headers.items():
         got = seen.headers.get(name) if name in OUR_HEADERS else response.headers.get(name)
         assert got == value, (name, response.headers)
