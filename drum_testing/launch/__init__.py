@@ -7,6 +7,6 @@ between servers is a launcher's (:mod:`.launcher`): our server's (:mod:`.ours`) 
 DRUM's (:mod:`.drum`, with its watchdog :mod:`.guard` and the proof of who listens on a port,
 :mod:`.listeners`). The rest is what they are made of: process groups and lifelines
 (:mod:`.process`), ports and sockets passed to the server (:mod:`.ports`), logs
-(:mod:`.logs`), readiness (:mod:`.readiness`), what DRUM's parameters mean here
-(:mod:`.drum_signature`).
+(:mod:`.logs`), the server's stdout and stderr (:mod:`.output`), readiness
+(:mod:`.readiness`), what DRUM's parameters mean here (:mod:`.drum_signature`).
 """

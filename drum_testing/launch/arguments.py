@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from drum_testing.config.options import ARGUMENT_VARIABLES, option
@@ -34,7 +35,7 @@ from .drum_signature import (
 from .launcher import Launcher, Port
 from .logs import RunLog
 from .ours import OurLauncher
-from .ports import format_address
+from .ports import format_address, pick_port
 from .process import Lifeline
 
 LAUNCHERS: Mapping[str, type[Launcher]] = {
@@ -67,19 +68,32 @@ class RunArguments:
         target_type: str,
         labels: Sequence[str] | None = None,
         custom_model_dir: str | os.PathLike[str] | None = None,
+        # DRUM's other 20 parameters, in DRUM's order (drum_signature says what each means).
+        docker: str | None = None,
+        with_error_server: bool = False,
+        show_stacktrace: bool = True,
+        production: bool = False,
+        memory: str | None = None,
+        fail_on_shutdown_error: bool = True,
+        pass_args_as_env_vars: bool = False,
+        verbose: bool = True,
+        logging_level: str | None = None,
+        append_cmd: str | None = None,
+        user_secrets_mount_path: str | None = None,
+        thread_class: Callable[..., threading.Thread] = threading.Thread,
+        gpu_predictor: str | None = None,
+        sidecar: bool = False,
+        target_name: str | None = None,
+        wait_for_server_timeout: float | None = None,
+        max_workers: int | None = None,
+        cmd_override: str | None = None,
+        port: int | None = None,
+        stream_output: bool | None = False,
         *,
         server_type: str | None = None,
         host: str = "127.0.0.1",
-        port: int | None = None,
-        with_error_server: bool = False,
-        max_workers: int | None = None,
-        logging_level: str | None = None,
-        target_name: str | None = None,
-        pass_args_as_env_vars: bool = False,
-        append_cmd: str | None = None,
         env: Mapping[str, str] | None = None,
         extra_args: Sequence[str] = (),
-        wait_for_server_timeout: float | None = None,
         stop_timeout: float = 10.0,
         log_dir: str | os.PathLike[str] | None = None,
         keep_logs: bool = False,
@@ -87,9 +101,18 @@ class RunArguments:
         code_dir: str | os.PathLike[str] | None = None,
         runtime: str = "drum_testing",
         drum_program: str | os.PathLike[str] | None = None,
-        **drum_options: object,
     ) -> None:
-        check_drum_options(drum_options)
+        check_drum_options(
+            {
+                "docker": docker,
+                "production": production,
+                "memory": memory,
+                "user_secrets_mount_path": user_secrets_mount_path,
+                "gpu_predictor": gpu_predictor,
+                "sidecar": sidecar,
+                "cmd_override": cmd_override,
+            }
+        )
         refuse_both("custom_model_dir", custom_model_dir, "code_dir", code_dir)
         refuse_both("labels", labels, "class_labels", class_labels)
         model_dir = custom_model_dir if custom_model_dir is not None else code_dir
@@ -125,8 +148,18 @@ class RunArguments:
             else wait_for_server_timeout
         )
         self.stop_timeout = stop_timeout
+        self.fail_on_shutdown_error = fail_on_shutdown_error
+        self.show_stacktrace, self.verbose = show_stacktrace, verbose  # see ALWAYS_SO
+        self.stream_output = bool(stream_output)
+        self.thread_class = thread_class
         self._requested_port = port
         self._log = RunLog(log_dir, keep=keep_logs)
+        # Chosen now, as DRUM's: a test may build URLs before the server starts.
+        self._planned_port = self._launcher.reserve(host, port, self._choose_port)
+
+    def _choose_port(self) -> int:
+        """The port real DRUM is told to bind; tests override this to force a collision."""
+        return pick_port(self.host, self._requested_port)
 
     @property
     def class_labels(self) -> tuple[str, ...] | None:

@@ -72,7 +72,11 @@ COLLISIONS = (
 
 
 def guarded_command(
-    command: Sequence[str], lifeline_fd: int, grace: float, remove: str | None = None
+    command: Sequence[str],
+    lifeline_fd: int,
+    grace: float,
+    remove: str | None = None,
+    log: str | os.PathLike[str] | None = None,
 ) -> list[str]:
     """``command`` run under :mod:`~drum_testing.launch.guard`, watching ``lifeline_fd``.
 
@@ -83,6 +87,7 @@ def guarded_command(
     """
     guard = [sys.executable, "-m", GUARD_MODULE, "--lifeline-fd", str(lifeline_fd)]
     guard += ["--grace", f"{grace:g}", *(["--remove", remove] if remove else [])]
+    guard += ["--log", os.fspath(log)] if log is not None else []
     return [*guard, "--", *command]
 
 
@@ -178,12 +183,20 @@ class DrumLauncher(Launcher):
         self._control_dir: str | None = None
         self._log_start = 0  # where this attempt's output begins in the log
         self._log_seen = 0  # bytes of the log already searched for a collision
+        self._reserved: int | None = None
+
+    def reserve(self, host: str, requested: int | None, choose: Callable[[], int]) -> int:
+        """The port ``choose`` picks now (the run's ``_choose_port``: ``requested`` if free,
+        else a free one), for the first attempt; nothing is held, since DRUM binds it."""
+        self._reserved = choose()
+        return self._reserved
 
     @contextlib.contextmanager
     def port(self, host: str, requested: int | None, choose: Callable[[], int]) -> Iterator[Port]:
-        """The port ``choose`` picks (the run's ``_choose_port``: ``requested`` if free, else
-        a free one); nothing is held, since DRUM binds it, so :meth:`claim` checks who did."""
-        yield Port(choose())
+        """The reserved port, then for a later attempt the one ``choose`` picks; nothing is
+        held, since DRUM binds it, so :meth:`claim` checks who did."""
+        number, self._reserved = self._reserved, None
+        yield Port(choose() if number is None else number)
 
     def command(self, options: Sequence[str], port: Port, lifeline_fd: int) -> list[str]:
         """``[".../drum", "server", *options]``: DRUM takes no descriptors (the watchdog of
@@ -201,7 +214,7 @@ class DrumLauncher(Launcher):
         self._log_start = self._log_seen = log_path.stat().st_size
         if self.server_type == "gunicorn" and self._control_dir is None:
             self._control_dir = tempfile.mkdtemp(prefix="drum-ctl-")
-        return guarded_command(command, lifeline_fd, grace, self._control_dir)
+        return guarded_command(command, lifeline_fd, grace, self._control_dir, log_path)
 
     def server_env(self, env: Mapping[str, str]) -> dict[str, str]:
         """``env`` with the server type as DRUM reads it, and gunicorn's private control dir."""

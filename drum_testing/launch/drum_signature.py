@@ -1,18 +1,20 @@
 """What ours makes of the parameters of DRUM's own ``DrumServerRun``.
 
 A test suite written for ``datarobot_drum``'s ``DrumServerRun(target_type, labels,
-custom_model_dir, ...)`` runs unchanged on ours: the parameters that mean something here
-mean the same (``labels``, ``custom_model_dir``, ``with_error_server``, ``max_workers``,
-``port``, ``wait_for_server_timeout``, ``logging_level``, ``target_name``,
-``pass_args_as_env_vars``, ``append_cmd``); those whose effect ours always has or never
-needs are accepted with any value; the rest (a Docker image, GPU predictors, ...) are
-accepted at DRUM's defaults only, so that a test relying on them fails loudly, not silently.
+custom_model_dir, docker, ...)`` runs unchanged on ours: its 23 parameters are ours, in its
+order. Those that mean something here mean the same (``labels``, ``custom_model_dir``,
+``with_error_server``, ``fail_on_shutdown_error``, ``pass_args_as_env_vars``,
+``logging_level``, ``append_cmd``, ``thread_class``, ``target_name``,
+``wait_for_server_timeout``, ``max_workers``, ``port``, ``stream_output``); those whose
+effect ours always has (:data:`ALWAYS_SO`) are accepted with any value; the rest (a Docker
+image, GPU predictors, ...) are accepted at DRUM's defaults only (:data:`DEFAULT_ONLY`), so
+that a test relying on them fails loudly, not silently.
 The checks of the arguments (target type, labels, server type) and the server options they
 become (:func:`server_options`, the same flags for our server and for DRUM) are here too.
 
 ::
 
-    >>> check_drum_options({"verbose": False, "docker": None})
+    >>> check_drum_options({"sidecar": False, "docker": None})
     >>> check_drum_options({"docker": "python:3.11"})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -34,12 +36,12 @@ Option = tuple[str, "str | None", list[str]]
 for it (None: a flag only)."""
 
 ALWAYS_SO: Mapping[str, str] = {
-    "show_stacktrace": "a server that fails to start always shows its log tail",
-    "fail_on_shutdown_error": "stopping never fails: SIGTERM, then SIGKILL",
-    "verbose": "the server's output always goes to run.log_path",
-    "thread_class": "the server is a process group, watched without a thread",
+    "show_stacktrace": "a server that fails to start always shows its traceback in the log "
+    "and in the error",
+    "verbose": "the server's output always goes to run.log_path and run.process.out_stream / "
+    ".err_stream; it is printed only with stream_output=True",
 }
-"""DRUM options accepted with any value, and why they change nothing here."""
+"""DRUM parameters accepted with any value, and why they change nothing here."""
 
 DEFAULT_ONLY: Mapping[str, object] = {
     "docker": None,
@@ -49,18 +51,13 @@ DEFAULT_ONLY: Mapping[str, object] = {
     "gpu_predictor": None,
     "sidecar": False,
     "cmd_override": None,
-    "stream_output": False,
 }
-"""DRUM options ours cannot honour, with DRUM's defaults, the only values accepted."""
+"""DRUM parameters ours cannot honour, with DRUM's defaults, the only values accepted."""
 
 
 def check_drum_options(options: Mapping[str, object]) -> None:
-    """Refuse an unknown keyword, and a DRUM option set to what ours cannot do."""
+    """Refuse a DRUM parameter set to what ours cannot do (see :data:`DEFAULT_ONLY`)."""
     for name, value in options.items():
-        if name in ALWAYS_SO:
-            continue
-        if name not in DEFAULT_ONLY:
-            raise TypeError(f"DrumServerRun() got an unexpected keyword argument {name!r}")
         default = DEFAULT_ONLY[name]
         if value is not default and value != default:
             raise ValueError(

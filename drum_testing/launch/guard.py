@@ -19,6 +19,7 @@ stays in DRUM's process group:
   SIGKILL, and the kernel closed it), the watchdog sends SIGTERM to the group (ignoring it
   itself), waits up to ``--grace`` seconds for the rest of the group to exit, then sends
   SIGKILL to the group, itself included. Workers are in the group too, so none is left.
+  It says so in ``--log FILE`` (the run's log: its stdout was a pipe to the test process).
   Before that it removes ``--remove DIR`` (the run's gunicorn control dir), which the dead
   test process can no longer remove.
 
@@ -40,7 +41,9 @@ from typing import NamedTuple
 
 from .process import running_members, wait_for
 
-USAGE = "usage: drum_guard --lifeline-fd N --grace SECONDS [--remove DIR] -- COMMAND..."
+USAGE = (
+    "usage: drum_guard --lifeline-fd N --grace SECONDS [--remove DIR] [--log FILE] -- COMMAND..."
+)
 
 
 class Guard(NamedTuple):
@@ -51,6 +54,9 @@ class Guard(NamedTuple):
     remove: str | None
     """A directory of the run's to remove once the group is gone (gunicorn's control dir)."""
     command: list[str]
+    log: str | None = None
+    """The run's log, to which the watchdog adds why it stops the group: its stdout is a pipe
+    the test process read, gone with it."""
 
 
 def parse(argv: Sequence[str]) -> Guard:
@@ -65,10 +71,10 @@ def parse(argv: Sequence[str]) -> Guard:
     names = set(values)
     if len(values) * 2 != len(options) or not {"--lifeline-fd", "--grace"} <= names:
         raise SystemExit(USAGE)
-    if names - {"--lifeline-fd", "--grace", "--remove"}:
+    if names - {"--lifeline-fd", "--grace", "--remove", "--log"}:
         raise SystemExit(USAGE)
     fd, grace = int(values["--lifeline-fd"]), float(values["--grace"])
-    return Guard(fd, grace, values.get("--remove"), command)
+    return Guard(fd, grace, values.get("--remove"), command, values.get("--log"))
 
 
 def others_running(pgid: int) -> bool:
@@ -88,7 +94,10 @@ def watch(guard: Guard, pgid: int) -> None:
         while os.read(guard.lifeline_fd, 4096):
             pass  # nobody writes; data would only be noise
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the SIGTERM below is for the others
-    print("drum_testing guard: the test process is gone; stopping the server", flush=True)
+    # Not to stdout: that is a pipe the test process read, gone with it.
+    if guard.log is not None:
+        with contextlib.suppress(OSError), open(guard.log, "a", encoding="utf-8") as log:
+            log.write("\ndrum_testing guard: the test process is gone; stopping the server\n")
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signal.SIGTERM)
         wait_for(lambda: not others_running(pgid), guard.grace)

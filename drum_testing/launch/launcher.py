@@ -67,10 +67,19 @@ class Launcher(abc.ABC):
         self.server_type = server_type
 
     @abc.abstractmethod
+    def reserve(self, host: str, requested: int | None, choose: Callable[[], int]) -> int:
+        """The port of the first attempt, chosen when the run is made (as DRUM's is), so a
+        test knows ``run.port`` and ``run.url_server_address`` before starting it.
+
+        :raises ~drum_testing.launch.ports.PortInUseError: ``requested`` is taken.
+        """
+
+    @abc.abstractmethod
     def port(
         self, host: str, requested: int | None, choose: Callable[[], int]
     ) -> AbstractContextManager[Port]:
-        """The port of one attempt, from entering until the server is started.
+        """The port of one attempt, from entering until the server is started: the
+        reserved one first (:meth:`reserve`), a new one for a later attempt.
 
         ``requested`` is the run's ``port=`` (None: any free port); ``choose`` is the run's
         ``_choose_port`` hook, for a server that binds the port it is told.

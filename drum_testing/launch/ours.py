@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import sys
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -42,15 +44,25 @@ class OurLauncher(Launcher):
                 f"{sys.executable} -m drum_testing server"
             )
         super().__init__(server_type)
+        self._reserved: socket.socket | None = None
+
+    def reserve(self, host: str, requested: int | None, choose: Callable[[], int]) -> int:
+        """Bind and listen on ``requested`` (or a free port) now; the server inherits this
+        socket when it starts. Closed by :meth:`cleanup`, or when the launcher is collected
+        (a run made and never started)."""
+        self._reserved = sock = listening_socket(host, requested or 0)
+        weakref.finalize(self, sock.close)
+        return int(sock.getsockname()[1])
 
     @contextlib.contextmanager
     def port(self, host: str, requested: int | None, choose: Callable[[], int]) -> Iterator[Port]:
-        """A socket listening on ``requested`` (or a free port), closed here once the
-        server has its copy."""
+        """The reserved socket (else a new one on ``requested`` or a free port), closed
+        here once the server has its copy."""
         # Closing ours once the server has it means that if the server dies, clients are
         # refused at once instead of hanging in a backlog nobody accepts from, and the port
         # is free the moment the server is gone.
-        with listening_socket(host, requested or 0) as sock:
+        sock, self._reserved = self._reserved, None
+        with sock if sock is not None else listening_socket(host, requested or 0) as sock:
             yield Port(sock.getsockname()[1], (sock.fileno(),))
 
     def command(self, options: Sequence[str], port: Port, lifeline_fd: int) -> list[str]:
@@ -80,4 +92,7 @@ class OurLauncher(Launcher):
         """Nothing: an exit is never about the port (the server never binds one itself)."""
 
     def cleanup(self) -> None:
-        """Nothing: the launcher makes nothing that outlives the server."""
+        """Close the reserved socket of a run that was never started. Idempotent."""
+        sock, self._reserved = self._reserved, None
+        if sock is not None:
+            sock.close()

@@ -1,9 +1,9 @@
 """Is a server ready? One ``GET /ping/`` and a verdict on its answer; and asking until it is.
 
 Ready means what our server answers once its model is loaded: 200, the body
-``{"message": "OK"}`` and the ``X-Drum-Version`` header; or, as DRUM's own test kit counts
-it, the error server of a model that failed to load (``--with-error-server``): 513 and
-``{"message": "ERROR: ..."}`` with that header. Anything else (a refused
+``{"message": "OK"}`` and the ``X-Drum-Version`` header; or what the error server
+(``--with-error-server``) answers when the model failed to load: 513 with that header, which
+DRUM's own wait counts as ready too. Anything else (a refused
 connection, a timeout while the model loads and the request waits in the backlog, another
 program on the port) is not ready, and the verdict says why, for the error message::
 
@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 VERSION_HEADER = "X-Drum-Version"
 ERROR_SERVER_STATUS = 513
-"""What DRUM's error server (and ours) answers on /ping/ when the model failed to load."""
+"""DRUM's "pipeline error": the error server is up and says why the model did not load."""
 PING_TIMEOUT = 0.5
 """Per readiness request: a server that is loading its model keeps the request queued."""
 PING_INTERVAL = 0.05
@@ -56,14 +56,12 @@ def probe_ping(host: str, port: int, path: str, timeout: float) -> tuple[bool, s
         return False, f"HTTP {response.status}"
     if response.getheader(VERSION_HEADER) is None:
         return False, f"no {VERSION_HEADER} header"
+    if response.status == ERROR_SERVER_STATUS:
+        return True, "ready"  # the error server, up with the load error (as DRUM's wait)
     try:
         payload = json.loads(body)
     except ValueError:
         return False, f"body is not JSON: {body[:100]!r}"
-    if response.status == ERROR_SERVER_STATUS:
-        if isinstance(payload, dict) and str(payload.get("message")).startswith("ERROR:"):
-            return True, "ready"  # the error server is up: the model failed to load
-        return False, f"HTTP {response.status}: {body[:100]!r}"
     if not isinstance(payload, dict) or payload.get("message") != "OK":
         return False, f'body is not {{"message": "OK"}}: {body[:100]!r}'
     return True, "ready"

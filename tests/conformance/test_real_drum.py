@@ -16,6 +16,7 @@ import signal
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -55,7 +56,9 @@ CSV = "a,b\n1,2\n3,4\n"
 class ForcedPortRun(DrumServerRun):
     """Real DRUM, told to use ``forced`` first: a port the test holds, to make a collision."""
 
-    forced: list[int]
+    def __init__(self, *args: Any, forced: list[int], **kwargs: Any) -> None:
+        self.forced = list(forced)  # before DrumServerRun's own: it chooses the first port
+        super().__init__(*args, **kwargs)
 
     def _choose_port(self) -> int:
         return self.forced.pop(0) if self.forced else super()._choose_port()
@@ -137,8 +140,8 @@ def test_a_port_gunicorn_finds_in_use_is_retried_on_another(tmp_path: Path) -> N
             server_type="gunicorn",
             wait_for_server_timeout=START,
             log_dir=tmp_path,
+            forced=[taken],
         )
-        run.forced = [taken]
         with run:
             assert run.port != taken
             assert predict(run) == [3.0, 7.0]
@@ -159,8 +162,8 @@ def test_a_port_another_process_listens_on_is_never_served_by_it(tmp_path: Path)
             server_type="flask",
             wait_for_server_timeout=START,
             log_dir=tmp_path,
+            forced=[taken],
         )
-        run.forced = [taken]
         with run:
             assert run.port != taken
             assert predict(run) == [3.0, 7.0]

@@ -41,6 +41,11 @@ if mode == "exit3":
     sys.exit(3)
 if mode == "slow":
     time.sleep(1)  # a model that takes a while to load; clients wait in the backlog
+if mode == "escape":  # a process it starts leaves its group, holding its stdout and stderr
+    import subprocess
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"],
+                             start_new_session=True)
+    print(f"ESCAPED {{child.pid}}", file=sys.stderr, flush=True)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -63,7 +68,10 @@ server.socket = sock
 def watch_lifeline():
     while os.read(args.lifeline_fd, 4096):
         pass
-    print("lifeline EOF", flush=True)
+    try:  # as the server's own log line: its stdout was a pipe to the process now gone
+        print("lifeline EOF", flush=True)
+    except OSError:
+        pass
     os.kill(os.getpid(), signal.SIGTERM)
 
 

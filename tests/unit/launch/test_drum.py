@@ -58,6 +58,11 @@ class FakeDrumRun(DrumServerRun):
     forced_ports: list[int]
     """Ports ``_choose_port`` returns first (a test's own, to make a collision)."""
 
+    def __init__(self, *args: Any, fake: Path, ports: tuple[int, ...], **kwargs: Any) -> None:
+        # Before DrumServerRun's own: it chooses the first port.
+        self.fake, self.forced_ports = fake, list(ports)
+        super().__init__(*args, **kwargs)
+
     def _spawn_command(self, command: list[str]) -> list[str]:
         assert command[:2] == [DRUM, "server"]
         return [sys.executable, str(self.fake), *command[1:]]
@@ -91,9 +96,10 @@ def make_run(fake_drum: Path, tmp_path: Path) -> Iterator[Factory]:
             runtime="drum",
             server_type=server_type,
             env=env,
+            fake=fake_drum,
+            ports=ports,
             **kwargs,
         )
-        run.fake, run.forced_ports = fake_drum, list(ports)
         made.append(run)
         return run
 
@@ -204,7 +210,7 @@ def test_drum_takes_no_descriptors_and_the_watchdog_has_the_lifeline(
     log = tmp_path / "drum.log"
     log.write_text("")
     launched = launcher.launch(command, log_path=log, lifeline_fd=9, grace=2.0)
-    assert launched == guarded_command(command, 9, 2.0)
+    assert launched == guarded_command(command, 9, 2.0, log=log)
     assert launched[:3] == [sys.executable, "-m", "drum_testing.launch.guard"]
     assert "--remove" not in launched  # werkzeug opens no control socket
     env = launcher.server_env({"KEPT": "1", SERVER_TYPE_ENV: "flask"})
@@ -307,9 +313,9 @@ def test_the_guard_refuses_a_bad_command_line(argv: list[str]) -> None:
 
 def test_the_guard_parses_its_options_and_keeps_the_command_whole() -> None:
     argv = ["--lifeline-fd", "5", "--grace", "2.5", "--", "drum", "server", "--", "x"]
-    assert drum_guard.parse(argv) == (5, 2.5, None, ["drum", "server", "--", "x"])
-    argv = ["--remove", "/tmp/d", "--grace", "1", "--lifeline-fd", "5", "--", "drum"]
-    assert drum_guard.parse(argv) == (5, 1.0, "/tmp/d", ["drum"])
+    assert drum_guard.parse(argv) == (5, 2.5, None, ["drum", "server", "--", "x"], None)
+    argv = ["--remove", "/tmp/d", "--grace", "1", "--lifeline-fd", "5", "--log", "l", "--", "drum"]
+    assert drum_guard.parse(argv) == (5, 1.0, "/tmp/d", ["drum"], "l")
 
 
 # --- starting and stopping ---------------------------------------------------------------------
@@ -395,12 +401,8 @@ def test_the_attempts_are_bounded(make_run: Factory) -> None:
 
 
 def test_an_explicit_port_that_is_taken_fails_before_anything_starts(make_run: Factory) -> None:
-    with listening_socket() as theirs:
-        run = make_run(port=theirs.getsockname()[1])
-        with pytest.raises(PortInUseError):
-            run.start()
-    with pytest.raises(RuntimeError, match="not started"):
-        _ = run.process
+    with listening_socket() as theirs, pytest.raises(PortInUseError):
+        make_run(port=theirs.getsockname()[1])  # the port is chosen when the run is made
 
 
 def test_an_explicit_port_is_never_changed(make_run: Factory) -> None:

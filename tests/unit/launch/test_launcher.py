@@ -163,7 +163,9 @@ def test_the_run_gives_up_after_the_launchers_attempts_naming_the_server_as_it_s
     with pytest.raises(ServerStartError) as caught:
         run.start()
     message = str(caught.value)
-    assert message.startswith("the test server (flask, regression) could not get a port in 2 ")
+    assert message.startswith(
+        "Server failed to start: the test server (flask, regression) could not get a port in 2 "
+    )
     assert launcher_of(run).attempts == 2
     assert not group_exists(run.process.pid)
 

@@ -80,7 +80,6 @@ class _Answers(http.server.BaseHTTPRequestHandler):
         (200, b'{"message": "OK"}', True),
         # DRUM's error server (and ours): the model failed to load, the server is up.
         (513, b'{"message": "ERROR: the model failed"}', True),
-        (513, b"<html>", False),
         (503, b'{"message": "OK"}', False),
     ],
 )

@@ -220,7 +220,6 @@ def test_drums_keyword_names_and_ours_are_both_accepted(tmp_path: Path) -> None:
         ({"code_dir": "."}, TypeError, "custom_model_dir= and code_dir="),
         ({"docker": "python:3.11"}, ValueError, "docker option is not supported"),
         ({"gpu_predictor": "nim"}, ValueError, "gpu_predictor option is not supported"),
-        ({"stream_output": True}, ValueError, "stream_output"),
         ({"no_such_option": 1}, TypeError, "unexpected keyword argument 'no_such_option'"),
     ],
 )
@@ -313,12 +312,8 @@ def test_never_ready_times_out_and_is_stopped(make_run: Factory, mode: str, why:
 
 
 def test_taken_port_fails_before_anything_starts(make_run: Factory) -> None:
-    with listening_socket() as taken:
-        run = make_run(port=taken.getsockname()[1])
-        with pytest.raises(PortInUseError):
-            run.start()
-    with pytest.raises(RuntimeError, match="not started"):
-        _ = run.process
+    with listening_socket() as taken, pytest.raises(PortInUseError):
+        make_run(port=taken.getsockname()[1])  # the port is bound when the run is made
 
 
 def test_keyboard_interrupt_while_waiting_stops_the_server(
@@ -464,9 +459,9 @@ signal.pause()
         _, pid_text, log_path = parent_log.read_text().split()[:3]
         standin_pid = int(pid_text)
         os.kill(parent.pid, signal.SIGKILL)  # no finally, no atexit: only the lifeline is left
-        assert wait_for(lambda: not running(standin_pid), 10)
-        assert "lifeline EOF" in Path(log_path).read_text()
-        assert "stopped cleanly" in Path(log_path).read_text()
+        # Only the lifeline can stop it: nothing signals it, and it writes nothing unless
+        # asked (what it writes now is lost: its stdout was a pipe to the process gone).
+        assert wait_for(lambda: not running(standin_pid), 10), Path(log_path).read_text()
     finally:
         stop_process_group(parent, grace=1)
         if standin_pid is not None and running(standin_pid):  # only if the test failed
