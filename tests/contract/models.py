@@ -25,12 +25,12 @@ MODELS: Mapping[str, tuple[str, tuple[str, ...] | None]] = {
     "agenticworkflow": ("agenticworkflow", None),
     "transform": ("transform", None),
     # models that fail to load, served with --with-error-server (ERROR_SERVER)
-    "load_error": ("regression", None),
+    "load_model_raises": ("regression", None),
     "import_error": ("regression", None),
     "syntax_error": ("regression", None),
     "bad_artifact": ("regression", None),
 }
-ERROR_SERVER = ("load_error", "import_error", "syntax_error", "bad_artifact")
+ERROR_SERVER = ("load_model_raises", "import_error", "syntax_error", "bad_artifact")
 """The models of :data:`MODELS` that fail to load: served with ``--with-error-server``."""
 FOLDERS: Mapping[str, str] = {
     # a model served as several target types: its name in MODELS -> its fixture folder

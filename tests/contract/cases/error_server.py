@@ -24,14 +24,14 @@ CASES: tuple[Case, ...] = (
     ),
     *(
         Case(
-            f"error server load_error POST {path}",
-            "load_error",
+            f"error server load_model_raises POST {path}",
+            "load_model_raises",
             "POST",
             path,
             513,
             body=CSV,
             headers=TEXT_CSV,
-            message="cannot load on purpose",
+            message="fails in load_model",
         )
         for path in (
             "/predictions/",
@@ -42,22 +42,22 @@ CASES: tuple[Case, ...] = (
         )
     ),
     *(
-        Case(f"error server load_error GET {path}", "load_error", "GET", path, 404)
+        Case(f"error server load_model_raises GET {path}", "load_model_raises", "GET", path, 404)
         for path in ("/info/", "/stats/", "/capabilities/", "/models")
     ),
     Case(
-        "error server load_error POST /chat/completions",
-        "load_error",
+        "error server load_model_raises POST /chat/completions",
+        "load_model_raises",
         "POST",
         "/chat/completions",
         404,
         body=b"{}",
         headers={"Content-Type": "application/json"},
     ),
-    Case("error server load_error POST /ping/", "load_error", "POST", "/ping/", 405),
+    Case("error server load_model_raises POST /ping/", "load_model_raises", "POST", "/ping/", 405),
     Case(
-        "error server load_error GET /health",
-        "load_error",
+        "error server load_model_raises GET /health",
+        "load_model_raises",
         "GET",
         "/health",
         308,
