@@ -45,6 +45,7 @@ CORE_TEST_PATHS = (
     "tests/unit/http",
     "tests/unit/payloads",
     "tests/unit/model",
+    "tests/unit/drum_api",
     "tests/unit/app",
     "tests/unit/test_errors.py",
     "tests/unit/test_runtime_parameters.py",

@@ -12,7 +12,12 @@ from __future__ import annotations
 DEFAULT_USER_ERROR_MESSAGE = "User's HTTP error in custom model"
 
 
-class CustomHTTPError(Exception):
+class BaseCustomUserError(Exception):
+    """DRUM's base of the errors a model raises on purpose (``datarobot_drum.drum.exceptions``):
+    any subclass answers with its ``status_code`` (400 without one) and its message."""
+
+
+class CustomHTTPError(BaseCustomUserError):
     """Raised by model code to answer with a status and message of its own, as in DRUM.
 
     The signature is DRUM's (``datarobot_drum.CustomHTTPError``): the message first, the
@@ -51,17 +56,45 @@ def user_http_error(exc: BaseException) -> tuple[int, str] | None:
     """
     if isinstance(exc, CustomHTTPError):
         return exc.status_code, str(exc)
+    if isinstance(exc, BaseCustomUserError):
+        return _user_status(exc)
     for cls in type(exc).__mro__:
         if cls.__name__ == "BaseCustomUserError" and cls.__module__.startswith("datarobot_drum"):
-            status = getattr(exc, "status_code", 400)
-            if isinstance(status, int) and 400 <= status <= 599:
-                return status, str(exc)
-            return None
+            return _user_status(exc)
+    return None
+
+
+def is_custom_user_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is an error the model raised on purpose (a ``BaseCustomUserError``,
+    ours or DRUM's): DRUM lets it through as raised instead of wrapping it."""
+    return isinstance(exc, BaseCustomUserError) or any(
+        cls.__name__ == "BaseCustomUserError" and cls.__module__.startswith("datarobot_drum")
+        for cls in type(exc).__mro__
+    )
+
+
+def _user_status(exc: BaseException) -> tuple[int, str] | None:
+    status = getattr(exc, "status_code", 400)
+    if isinstance(status, int) and 400 <= status <= 599:
+        return status, str(exc)
     return None
 
 
 class ModelLoadError(Exception):
-    """The model folder could not be loaded; the message says why and the cause is chained."""
+    """The model folder could not be loaded; the message says why and the cause is chained.
+
+    The message is DRUM's where DRUM has one for the case (clients and DRUM's tests match on
+    it); ``detail``, when there is one, is what we add to help, logged and printed beside it.
+    """
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+    def describe(self) -> str:
+        """The message, then the detail on a line of its own."""
+        return self.message if self.detail is None else f"{self.message}\n{self.detail}"
 
 
 class ModelOutputError(Exception):

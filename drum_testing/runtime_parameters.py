@@ -69,11 +69,14 @@ class RuntimeParameters:
         return parse_param(key, raw)
 
     @classmethod
-    def has(cls, key: str) -> bool:
-        """Whether parameter ``key`` is set (its value is not checked)."""
-        return cls.namespaced_param_name(key) in os.environ
+    def has(cls, param_name: str) -> bool:
+        """Whether parameter ``param_name`` is set (its value is not checked)."""
+        return cls.namespaced_param_name(param_name) in os.environ
 
     @classmethod
-    def namespaced_param_name(cls, key: str) -> str:
-        """The variable that holds parameter ``key``: ``MLOPS_RUNTIME_PARAM_<key>``."""
-        return f"{cls.PARAM_PREFIX}_{key}"
+    def namespaced_param_name(cls, param_name: str) -> str:
+        """The variable that holds a parameter: ``MLOPS_RUNTIME_PARAM_<param_name>``.
+
+        The parameter names are DRUM's (``get(key)``, ``has(param_name)``), so a model that
+        passes them by keyword runs on both."""
+        return f"{cls.PARAM_PREFIX}_{param_name}"

@@ -29,11 +29,18 @@ def temp_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def restore_imports(tmp_path: Path) -> Iterator[None]:
-    """Undo what loading a model does to the interpreter: sys.path and imported modules."""
+    """Undo what loading a model does to the interpreter: sys.path, imported modules, and
+    the import hook that serves DRUM's API (with the modules it served)."""
     saved_path = list(sys.path)
+    saved_meta_path = list(sys.meta_path)
+    saved_drum = {n: m for n, m in sys.modules.items() if n.split(".")[0] == "datarobot_drum"}
     saved_custom = sys.modules.get("custom")
     yield
     sys.path[:] = saved_path
+    sys.meta_path[:] = saved_meta_path
+    for name in [n for n in sys.modules if n.split(".")[0] == "datarobot_drum"]:
+        del sys.modules[name]
+    sys.modules.update(saved_drum)
     if saved_custom is None:
         sys.modules.pop("custom", None)
     else:

@@ -8,13 +8,17 @@ one-line usage error), and a gunicorn master checks it without ever loading the 
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from drum_testing import drum_api
 from drum_testing.config.runtime_params_file import METADATA_FILE
 from drum_testing.errors import ModelLoadError
+
+from . import messages
 
 CUSTOM_FILE = "custom.py"
 ARTIFACT_SUFFIXES = (".pkl",)
@@ -22,7 +26,10 @@ __all__ = ["ARTIFACT_SUFFIXES", "CUSTOM_FILE", "METADATA_FILE"]
 
 
 def find_artifacts(code_dir: Path) -> list[Path]:
-    return sorted(p for p in code_dir.iterdir() if p.suffix in ARTIFACT_SUFFIXES and p.is_file())
+    """The folder's artifacts: files whose extension is one of ours, in any case (as DRUM)."""
+    return sorted(
+        p for p in code_dir.iterdir() if p.suffix.lower() in ARTIFACT_SUFFIXES and p.is_file()
+    )
 
 
 def check_code_dir(code_dir: Path) -> None:
@@ -37,10 +44,15 @@ def check_code_dir(code_dir: Path) -> None:
 
 
 def import_custom(code_dir: Path) -> ModuleType | None:
-    """Import the folder's ``custom.py`` as the module ``custom``; None without one."""
+    """Import the folder's ``custom.py`` as the module ``custom``; None without one.
+
+    DRUM's API (``datarobot_drum``) is importable by it, DRUM's own package where installed
+    and ours elsewhere (:mod:`drum_testing.drum_api`).
+    """
     path = code_dir / CUSTOM_FILE
     if not path.is_file():
         return None
+    drum_api.install()
     # The model's own imports (helpers beside custom.py) must resolve, as under DRUM.
     if str(code_dir) not in sys.path:
         sys.path.insert(0, str(code_dir))
@@ -49,7 +61,13 @@ def import_custom(code_dir: Path) -> ModuleType | None:
         raise ModelLoadError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules["custom"] = module
-    spec.loader.exec_module(module)  # The model's import errors propagate with their traceback.
+    try:
+        spec.loader.exec_module(module)  # The model's errors propagate with their traceback,
+    except ImportError as exc:  # a missing module in DRUM's words.
+        raise ModelLoadError(
+            messages.hooks_import_failed(Path(os.path.abspath(path)), exc),
+            detail=f"{CUSTOM_FILE} imports a module that is not installed: {exc}",
+        ) from exc
     return module
 
 

@@ -8,7 +8,7 @@ loads it once and exposes one method per kind of request; it knows nothing of HT
 
 from __future__ import annotations
 
-import pickle
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -26,9 +26,14 @@ from drum_testing.payloads.predictions import (
 )
 from drum_testing.runtime_parameters import RuntimeParameters
 
-from .folder import CUSTOM_FILE, check_code_dir, find_artifacts, import_custom, read_metadata
+from . import messages
+from .artifact import frame_of, load_artifact
+from .folder import CUSTOM_FILE, check_code_dir, import_custom, read_metadata
 from .hooks import find_hooks, parameter_count, takes_kwargs
+from .tasks import find_task_class, load_task
 from .turns import ModelTurns
+
+logger = logging.getLogger(__name__)
 
 ARTIFACT_FRAMEWORKS = {"sklearn": "scikit-learn", "xgboost": "xgboost", "torch": "torch"}
 """An artifact's top-level module -> the predictor DRUM's /info/ names for it."""
@@ -47,18 +52,6 @@ def _runtime_parameter(name: str) -> Any:
     return RuntimeParameters.get(name) if RuntimeParameters.has(name) else None
 
 
-def _frame_of(transformed: Any) -> Any:
-    """An artifact's ``transform()`` result as DRUM frames it (sparse stays sparse)."""
-    from scipy.sparse import issparse
-
-    if issparse(transformed):
-        from_spmatrix: Any = pd.DataFrame.sparse.from_spmatrix  # type: ignore[attr-defined]
-        return from_spmatrix(transformed)
-    if isinstance(transformed, pd.DataFrame):
-        return transformed
-    return pd.DataFrame(transformed)
-
-
 @dataclass
 class Model:
     """A loaded model folder. Build it with :meth:`load`."""
@@ -72,37 +65,52 @@ class Model:
     """``model-metadata.yaml``, or None when the folder has none."""
     turns: ModelTurns = field(default_factory=lambda: ModelTurns(1))
     """Hooks run one call at a time per process unless ``Settings.model_concurrency`` says."""
+    is_task: bool = False
+    """Whether ``artifact`` is a custom task (``CustomTask`` in ``custom.py``), called as
+    DRUM calls one: its ``predict``, ``predict_proba`` or ``transform``."""
     _score_kwargs: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def load(cls, settings: Settings) -> Model:
-        """Import ``custom.py``, run ``init`` and ``load_model`` (or unpickle the artifact).
+        """Import ``custom.py``, run ``init`` and ``load_model`` (or unpickle the artifact, or
+        load the custom task).
 
-        Errors raised by the model's own code propagate unchanged, traceback and all, so
-        the caller can show them; a folder that cannot hold a model raises ModelLoadError.
+        Errors raised by the model's own code while it is imported or in ``init`` propagate
+        unchanged, traceback and all; a failure loading the model itself, or a folder that
+        cannot hold a model, raises ModelLoadError with DRUM's message (the cause chained).
         """
+        try:
+            return cls._load(settings)
+        except ModelLoadError as exc:
+            logger.error("%s", exc.describe())
+            raise
+
+    @classmethod
+    def _load(cls, settings: Settings) -> Model:
         code_dir = settings.code_dir
         check_code_dir(code_dir)
-        hooks = find_hooks(import_custom(code_dir))
-        if "init" in hooks:
-            hooks["init"](code_dir=str(code_dir))
-        if "load_model" in hooks:
-            artifact = hooks["load_model"](str(code_dir))
+        module = import_custom(code_dir)
+        task_class = find_task_class(module)
+        if task_class is not None:
+            hooks: dict[str, Callable[..., Any]] = {}
+            artifact = load_task(task_class, code_dir)
         else:
-            artifacts = find_artifacts(code_dir)
-            if len(artifacts) > 1:
-                names = ", ".join(p.name for p in artifacts)
-                raise ModelLoadError(f"{code_dir} holds several artifacts ({names}); keep one")
-            artifact = pickle.loads(artifacts[0].read_bytes()) if artifacts else None
+            hooks = find_hooks(module)
+            if "init" in hooks:
+                hooks["init"](code_dir=str(code_dir))
+            artifact = load_artifact(hooks, code_dir)
         loaded = cls(
             settings,
             hooks,
             artifact,
             read_metadata(code_dir),
             ModelTurns(settings.model_concurrency),
+            is_task=task_class is not None,
         )
         loaded._check_scoring()
-        if "score" in hooks and takes_kwargs(hooks["score"]):
+        scorer = getattr(artifact, loaded._artifact_method, None) if loaded.is_task else None
+        scorer = scorer or hooks.get("score")
+        if scorer is not None and takes_kwargs(scorer):
             # DRUM hands the labels to score(); a hook without **kwargs gets none.
             labels = {
                 "positive_class_label": settings.positive_class_label,
@@ -112,27 +120,47 @@ class Model:
             loaded._score_kwargs = {k: v for k, v in labels.items() if v is not None}
         return loaded
 
+    @property
+    def _artifact_method(self) -> str:
+        return "predict_proba" if self.settings.target_type.is_classification else "predict"
+
+    @property
+    def _task_method(self) -> Callable[..., Any]:
+        method: Callable[..., Any] = getattr(self.artifact, self._artifact_method)
+        return method
+
+    def _missing(self, ours: str) -> ModelLoadError:
+        """DRUM's error for a model nothing can score: no artifact file (without a
+        ``load_model`` hook), or a model object without the method; ``ours`` says what to do."""
+        if self.artifact is None and "load_model" not in self.hooks and not self.is_task:
+            return ModelLoadError(messages.no_artifact(self.settings.code_dir), detail=ours)
+        if self.settings.target_type is TargetType.TRANSFORM:
+            return ModelLoadError(messages.no_transform_hook(), detail=ours)
+        return ModelLoadError(messages.no_framework(), detail=ours)
+
     def _check_scoring(self) -> None:
         target = self.settings.target_type
         if target is TargetType.TRANSFORM:
             self._check_transform()
         elif target is TargetType.UNSTRUCTURED:
             if "score_unstructured" not in self.hooks:
-                raise ModelLoadError("an unstructured model needs a score_unstructured hook")
+                raise ModelLoadError(
+                    messages.no_score_unstructured(),
+                    detail="an unstructured model needs a score_unstructured hook",
+                )
         elif not self.scores_structured:
             if "chat" in self.hooks:
                 return  # a chat model needs no score hook (DRUM 1.18 loads it too)
-            method = "predict_proba" if target.is_classification else "predict"
-            raise ModelLoadError(
+            raise self._missing(
                 f"a {target.value} model needs a score hook in {CUSTOM_FILE} "
-                f"or a model artifact with a {method}() method"
+                f"or a model artifact with a {self._artifact_method}() method"
             )
 
     def _check_transform(self) -> None:
         hook = self.hooks.get("transform")
         if hook is None:
             if not callable(getattr(self.artifact, "transform", None)):
-                raise ModelLoadError(
+                raise self._missing(
                     f"a transform model needs a transform hook in {CUSTOM_FILE} "
                     "or a model artifact with a transform() method"
                 )
@@ -148,8 +176,7 @@ class Model:
         """Whether ``/predict/`` has something to call: a score hook or an artifact method."""
         if "score" in self.hooks:
             return True
-        method = "predict_proba" if self.settings.target_type.is_classification else "predict"
-        return callable(getattr(self.artifact, method, None))
+        return callable(getattr(self.artifact, self._artifact_method, None))
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -206,14 +233,21 @@ class Model:
         return frame
 
     def predict(self, data: pd.DataFrame) -> Predictions:
-        """Score a frame; the answer is checked, and encoded only when it is sent."""
+        """Score a frame; the answer is checked, and encoded only when it is sent.
+
+        A custom task's ``predict`` (``predict_proba`` for a classifier) gets the frame, and
+        the class labels as keywords when it takes ``**kwargs``, as a ``score`` hook does.
+        """
         rows = len(data)
         settings = self.settings
         extra = None
         with self.turns.take():
             if "transform" in self.hooks:
                 data = self.hooks["transform"](data, self.artifact)
-            if "score" in self.hooks:
+            if self.is_task:
+                # DRUM's custom task: its frame as returned (no extra output, no post_process)
+                predictions = self._task_method(data, **self._score_kwargs)
+            elif "score" in self.hooks:
                 predictions = self.hooks["score"](data, self.artifact, **self._score_kwargs)
                 # Split before post_process, which sees the predictions only (DRUM's order).
                 predictions, extra = split_extra_output(
@@ -245,7 +279,7 @@ class Model:
         with self.turns.take():
             hook = self.hooks.get("transform")
             if hook is None:
-                output = _frame_of(self.artifact.transform(data))
+                output = frame_of(self.artifact.transform(data))
             elif parameter_count(hook) == 3:
                 output = hook(data, self.artifact, target)
             else:

@@ -7,6 +7,8 @@ listening socket or a model import run ``python -m drum_testing server`` as a su
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import socket
 import subprocess
@@ -826,6 +828,18 @@ def test_score_unstructured_output_is_the_answer_itself(
     assert (tmp_path / "out").read_bytes() == b"HELLO\r\nWORLD"
     status, err, out = run_main(argv, {}, capsys)
     assert (status, err, out) == (0, [], "HELLO\nWORLD\n")  # as DRUM prints it
+
+
+def test_score_serves_drums_api_to_a_model_written_for_drum(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], restore_imports: None
+) -> None:
+    (tmp_path / "in.txt").write_bytes(b"hello")
+    if importlib.util.find_spec("datarobot_drum") is not None:
+        pytest.skip("datarobot_drum is installed: the model gets DRUM's own package")
+    argv = score_args(tmp_path / "in.txt", "unstructured", str(MODELS_DIR / "drum_api"))
+    status, err, out = run_main(argv, {}, capsys)
+    assert (status, err) == (0, [])
+    assert json.loads(out)["module"] == "drum_testing.errors"
 
 
 def run_score(argv: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
