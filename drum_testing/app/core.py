@@ -97,7 +97,8 @@ class PredictionCore:
                 server_type=settings.server_type.value,
                 # DRUM's error server sends the error's text ("ERROR: {exc}").
                 load_error=str(exc),
-                load_detail=f"the model failed to load: {type(exc).__name__}: {exc}",
+                load_detail="the model failed to load: "
+                + (getattr(exc, "detail", None) or f"{type(exc).__name__}: {exc}"),
             )
         return cls(settings, model, server_type=settings.server_type.value)
 
