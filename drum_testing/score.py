@@ -121,7 +121,7 @@ def score_structured(model: Model, data: bytes, options: ScoreOptions) -> Predic
         else:
             frame = read_csv(data, None)
     except RequestError as exc:
-        raise InputError(exc.message.removeprefix("ERROR: ")) from None
+        raise InputError(exc.detail or exc.message.removeprefix("ERROR: ")) from None
     return model.predict(frame)
 
 
@@ -156,7 +156,7 @@ def score_unstructured(model: Model, data: bytes, options: ScoreOptions) -> byte
             data, ContentType.parse(options.content_type)
         )
     except RequestError as exc:
-        raise InputError(exc.message.removeprefix("ERROR: ")) from None
+        raise InputError(exc.detail or exc.message.removeprefix("ERROR: ")) from None
     query = dict(urllib.parse.parse_qsl(options.query or ""))
     result: Any = model.score_unstructured(payload, mimetype=mimetype, charset=charset, query=query)
     if result is None:

@@ -16,7 +16,18 @@ from .state import Serving
 def chat(serving: Serving, request: Request) -> Response:
     model = serving.loaded
     if not model.supports_chat:
-        raise RequestError(404, "ERROR: this model does not support chat (no chat hook)")
+        # DRUM's words, which differ by target type.
+        target = serving.settings.target_type
+        missing = (
+            "chat() is not implemented"
+            if target in (TargetType.TEXT_GENERATION, TargetType.AGENTIC_WORKFLOW)
+            else "chat is not supported"
+        )
+        raise RequestError(
+            404,
+            f"ERROR: This model's chat interface was called, but {missing}.",
+            detail="this model does not support chat (no chat hook)",
+        )
     try:
         params = json.loads(request.body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -34,6 +45,8 @@ def models(serving: Serving, request: Request) -> Response:
     hook, else the ``LLM_ID`` runtime parameter, else an empty list."""
     if serving.settings.target_type is not TargetType.TEXT_GENERATION:
         raise RequestError(
-            404, "ERROR: /models answers textgeneration models only (OpenAI's model list)"
+            404,
+            "ERROR: get_supported_llm_models is supported only for TextGen models",
+            detail=f"{request.path} answers textgeneration models only (OpenAI's model list)",
         )
     return json_response(200, {"object": "list", "data": serving.loaded.llm_models()})

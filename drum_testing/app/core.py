@@ -25,8 +25,9 @@ from drum_testing.http.errors import RequestError
 from drum_testing.http.json import JSON, dumps
 from drum_testing.http.messages import BodyFault, Request, Response, error_response, json_response
 from drum_testing.model.model import Model
-from drum_testing.version import VERSION
+from drum_testing.version import DRUM_VERSION, VERSION
 
+from .failures import model_failure
 from .routes import ROUTES, Route
 from .state import Serving
 from .stats import Stats
@@ -36,20 +37,30 @@ logger = logging.getLogger(__name__)
 REQUEST_ID_HEADERS = ("X-Request-ID", "X_Request_ID")
 USER_ERROR_HEADER = "X-Drum-User-Http-Error"
 VERSION_HEADER = "X-Drum-Version"
+"""The DRUM version whose behaviour we serve, as DRUM sends its own."""
+OWN_VERSION_HEADER = "X-Drum-Testing-Version"
+"""drum_testing's own version: which runtime answered."""
 
 
 def answer_headers(request_id: str | None) -> list[tuple[str, str]]:
     """The headers every answer carries: the version, and the request id (the client's
     ``X-Request-ID``, else a new one). A server extension's own answers get them too."""
     request_id = request_id or uuid.uuid4().hex
-    return [(VERSION_HEADER, VERSION), *((name, request_id) for name in REQUEST_ID_HEADERS)]
+    return [
+        (VERSION_HEADER, DRUM_VERSION),
+        (OWN_VERSION_HEADER, VERSION),
+        *((name, request_id) for name in REQUEST_ID_HEADERS),
+    ]
 
 
 class PredictionCore:
     """Turns a :class:`Request` into a :class:`Response` for one loaded model.
 
     ``model`` is None when loading failed and the server runs with ``--with-error-server``;
-    ``load_error`` then says why, and every route but liveness answers 513 with it.
+    ``load_error`` then says why, and the core answers as DRUM's error server: the liveness
+    routes (``/``, ``/ping/``, ``/health/``) and the scoring routes answer 513 with
+    ``{"message": "ERROR: <load_error>"}``, and the routes it does not have are not there (404).
+    ``load_detail`` is what we add beside DRUM's message.
     """
 
     def __init__(
@@ -59,6 +70,7 @@ class PredictionCore:
         *,
         server_type: str,
         load_error: str | None = None,
+        load_detail: str | None = None,
     ) -> None:
         if model is None and load_error is None:
             raise ValueError("PredictionCore needs a model or the error that stopped loading it")
@@ -66,11 +78,16 @@ class PredictionCore:
         self.model = model
         self.server_type = server_type
         self.load_error = load_error
+        self.load_detail = load_detail
         self.stats = Stats()
         self.serving = Serving(settings, model, server_type, self.stats)
         self._in_flight = 0
         self._in_flight_lock = threading.Lock()
-        self._routes = {settings.url_prefix + path: route for path, route in ROUTES.items()}
+        self._routes = {
+            settings.url_prefix + path: route
+            for path, route in ROUTES.items()
+            if model is not None or route.error_server
+        }
 
     @classmethod
     def load(cls, settings: Settings) -> PredictionCore:
@@ -85,7 +102,15 @@ class PredictionCore:
             if not settings.with_error_server:
                 raise
             logger.exception("the model failed to load; answering 513 (--with-error-server)")
-            return cls(settings, None, server_type=settings.server_type.value, load_error=repr(exc))
+            return cls(
+                settings,
+                None,
+                server_type=settings.server_type.value,
+                # DRUM's error server sends the error's text ("ERROR: {exc}").
+                load_error=str(exc),
+                load_detail="the model failed to load: "
+                + (getattr(exc, "detail", None) or f"{type(exc).__name__}: {exc}"),
+            )
         return cls(settings, model, server_type=settings.server_type.value)
 
     def wants_body(self, request: Request) -> bool:
@@ -98,13 +123,13 @@ class PredictionCore:
             route is not None
             and request.method in route.methods
             and request.method not in ("GET", "HEAD")
-            and (self.model is not None or not route.needs_model)
+            and self.model is not None
         )
 
     def is_light(self, request: Request) -> bool:
         """True when the answer needs no model code (liveness): safe on an event loop."""
         route = self._routes.get(request.path)
-        return route is not None and not route.needs_model
+        return route is not None and (self.model is None or not route.needs_model)
 
     @property
     def in_flight(self) -> int:
@@ -125,7 +150,16 @@ class PredictionCore:
         try:
             response = self._dispatch(request)
         except RequestError as exc:
-            response = error_response(exc.status, exc.message)
+            if exc.detail is not None:
+                logger.warning(
+                    "%s %s: %d %s (%s)",
+                    request.method,
+                    request.path,
+                    exc.status,
+                    exc.message,
+                    exc.detail,
+                )
+            response = error_response(exc.status, exc.message, exc.detail)
             response.headers.extend(exc.headers.items())
         except Exception as exc:
             user_error = user_http_error(exc)
@@ -139,7 +173,8 @@ class PredictionCore:
             else:
                 # The model's own code raised (the core itself raises only RequestError).
                 logger.exception("%s %s failed", request.method, request.path)
-                response = error_response(500, f"{type(exc).__name__}: {exc}")
+                hooks = self.model.hooks if self.model is not None else {}
+                response = error_response(500, *model_failure(exc, hooks))
         response.headers.extend(answer_headers(request.headers.get("x-request-id")))
         if isinstance(response.body, bytes):
             # Set here, once, for every type: a HEAD answer carries the length its GET would
@@ -177,7 +212,9 @@ class PredictionCore:
                     [("Content-Type", JSON), ("Location", location)],
                     dumps({"message": f"Permanent Redirect: {target}"}),
                 )
-            raise RequestError(404, f"ERROR: no route {request.method} {path}")
+            # With the error server up, the routes DRUM's has not are not there either.
+            detail = self.load_detail if self.model is None else None
+            raise RequestError(404, f"ERROR: no route {request.method} {path}", detail=detail)
         allowed = self._allowed(route)
         if request.method == "OPTIONS":
             headers = [
@@ -192,8 +229,9 @@ class PredictionCore:
                 f"use {', '.join(sorted(route.methods))}",
                 {"Allow": ", ".join(sorted(allowed))},
             )
-        if self.model is None and route.needs_model:
-            return error_response(513, f"ERROR: the model failed to load: {self.load_error}")
+        if self.model is None:
+            # DRUM's error server: its message is the load error's text, as DRUM's is.
+            return error_response(513, f"ERROR: {self.load_error}", self.load_detail)
         if request.body_fault is not None:
             raise RequestError(request.body_fault.value, self._body_fault_message(request))
         return route.handler(self.serving, request)

@@ -8,12 +8,16 @@ from typing import Any
 from drum_testing.config.settings import TargetType
 from drum_testing.errors import ModelOutputError
 from drum_testing.http.messages import Request, Response, json_response
-from drum_testing.version import VERSION
+from drum_testing.version import DRUM_VERSION, VERSION
 
 from .state import Serving
 
 OK = {"message": "OK"}
 LANGUAGE = "python"
+APP_FRAMEWORKS: Mapping[str, str] = {"flask": "flask", "gunicorn": "flask", "fastapi": "fastapi"}
+"""``drumServer`` of each server type: the app framework, as DRUM names it (DRUM says
+``flask`` under werkzeug and under gunicorn, which serve its one Flask app, as our gunicorn
+type serves our Flask app)."""
 
 
 def ping(serving: Serving, request: Request) -> Response:
@@ -31,8 +35,11 @@ def info(serving: Serving, request: Request) -> Response:
     settings, model = serving.settings, serving.loaded
     payload: dict[str, Any] = {
         "codeDir": str(settings.code_dir),
-        "drumServer": serving.server_type,
-        "drumVersion": VERSION,
+        "drumServer": APP_FRAMEWORKS.get(serving.server_type, serving.server_type),
+        "drumVersion": DRUM_VERSION,  # the DRUM whose behaviour we serve
+        # Ours, beside DRUM's: the server type that answers, and drum_testing's version.
+        "drumTestingServer": serving.server_type,
+        "drumTestingVersion": VERSION,
         "language": LANGUAGE,
         # DRUM's: null without a model-metadata.yaml, and the artifact predictor's name
         # only when one scores (a custom.py score hook is not a predictor).

@@ -1,8 +1,9 @@
 """The route table: every path the core answers, its methods and its handler.
 
 Paths are relative to ``URL_PREFIX``, and have no trailing slash only where DRUM has none
-(the core redirects a request without the slash, as DRUM does). A route that does not need
-the model (liveness) answers even when it failed to load.
+(the core redirects a request without the slash, as DRUM does). When the model failed to
+load (``--with-error-server``), the core serves DRUM's error server instead: the routes it
+registers (liveness and scoring) answer 513 with the load error, the others are not there.
 """
 
 from __future__ import annotations
@@ -24,23 +25,27 @@ class Route:
     methods: frozenset[str]
     handler: Handler
     needs_model: bool = True
-    """False for liveness routes, which answer 200 even when the model failed to load."""
+    """False for the routes that run no model code (liveness): light enough for an event
+    loop, and answered while a prediction runs."""
+    error_server: bool = False
+    """True for the routes DRUM's error server registers (liveness and scoring): when the
+    model failed to load they answer 513 with the load error; the others are then 404."""
 
 
 ROUTES: Mapping[str, Route] = {
-    "/": Route(GET, metadata.ping, needs_model=False),
-    "/ping/": Route(GET, metadata.ping, needs_model=False),
-    "/ping": Route(GET, metadata.ping, needs_model=False),
-    "/health/": Route(GET, metadata.health),
+    "/": Route(GET, metadata.ping, needs_model=False, error_server=True),
+    "/ping/": Route(GET, metadata.ping, needs_model=False, error_server=True),
+    "/ping": Route(GET, metadata.ping, needs_model=False, error_server=True),
+    "/health/": Route(GET, metadata.health, error_server=True),
     "/info/": Route(GET, metadata.info),
     "/capabilities/": Route(GET, metadata.capabilities),
     "/stats/": Route(GET, metadata.stats),
-    "/predict/": Route(POST, scoring.predict),
-    "/predictions/": Route(POST, scoring.predict),
-    "/invocations": Route(POST, scoring.predict),
-    "/transform/": Route(POST, scoring.transform),
-    "/predictUnstructured/": Route(POST, scoring.predict_unstructured),
-    "/predictionsUnstructured/": Route(POST, scoring.predict_unstructured),
+    "/predict/": Route(POST, scoring.predict, error_server=True),
+    "/predictions/": Route(POST, scoring.predict, error_server=True),
+    "/invocations": Route(POST, scoring.predict, error_server=True),
+    "/transform/": Route(POST, scoring.transform, error_server=True),
+    "/predictUnstructured/": Route(POST, scoring.predict_unstructured, error_server=True),
+    "/predictionsUnstructured/": Route(POST, scoring.predict_unstructured, error_server=True),
     "/chat/completions": Route(POST, chat.chat),
     "/v1/chat/completions": Route(POST, chat.chat),
     "/models": Route(GET, chat.models),

@@ -14,7 +14,7 @@ from drum_testing.http.json import JSON
 from drum_testing.http.messages import Request, Response
 from drum_testing.http.multipart import FormFile, parse_multipart
 from drum_testing.payloads import prediction_api
-from drum_testing.payloads.csv_input import read_csv
+from drum_testing.payloads.csv_input import NO_SAMPLES, read_csv
 from drum_testing.payloads.structured import (
     COLUMN_NAMES_FIELD,
     CSV_MIMETYPES,
@@ -31,13 +31,34 @@ FORM_FIELDS = (DATA_FIELD, COLUMN_NAMES_FIELD)
 """The multipart fields /predict/ reads: the data, and a sparse matrix's column names."""
 TRANSFORM_FIELDS = (*FORM_FIELDS, TARGET_FIELD)
 """/transform/ reads a target ``y`` too."""
+ROUTE_OF: dict[TargetType, str] = {
+    TargetType.UNSTRUCTURED: "/predictUnstructured/",
+    TargetType.TRANSFORM: "/transform/",
+}
+"""The scoring route of the target types that are not scored at /predict/."""
+
+
+def _route_for(target: TargetType) -> str:
+    return ROUTE_OF.get(target, "/predict/")
+
+
+def _drum_name(target: TargetType) -> str:
+    """A target type as DRUM's messages print its enum (``TargetType.REGRESSION``)."""
+    return f"TargetType.{target.name}"
 
 
 def predict(serving: Serving, request: Request) -> Response:
-    if serving.settings.target_type is TargetType.TRANSFORM:
+    target = serving.settings.target_type
+    if target in ROUTE_OF:
         # DRUM's words, before the body is read.
+        endpoint = {
+            TargetType.TRANSFORM: "/transform/",
+            TargetType.UNSTRUCTURED: "/predictUnstructured/ or /predictionsUnstructured/",
+        }[target]
         raise RequestError(
-            422, "ERROR: This model has target type 'transform', use the /transform/ endpoint."
+            422,
+            f"ERROR: This model has target type '{target.value}', use the {endpoint} endpoint.",
+            detail=f"{request.path} does not serve {target.value} models; use {ROUTE_OF[target]}",
         )
     _require_target(serving, request, structured=True)
     # A header-only CSV is a frame of zero rows, which DRUM scores: {"predictions": []}.
@@ -60,11 +81,13 @@ def transform(serving: Serving, request: Request) -> Response:
     """
     target_type = serving.settings.target_type
     if target_type is not TargetType.TRANSFORM:
-        right = "/predictUnstructured/" if target_type is TargetType.UNSTRUCTURED else "/predict/"
+        right = _route_for(target_type)
         raise RequestError(
             422,
-            f"ERROR: /transform/ serves transform models; this is a {target_type.value} "
-            f"model, use {right}",
+            f"ERROR: This model has target type {_drum_name(target_type)}, use the {right} "
+            "endpoint.",
+            detail=f"/transform/ serves transform models; this is a {target_type.value} model, "
+            f"use {right}",
         )
     files = _form(request, TRANSFORM_FIELDS)
     frame = _structured_input(serving, request, files)
@@ -103,12 +126,14 @@ def _require_target(serving: Serving, request: Request, structured: bool) -> Non
             )
         return
     if target.is_structured != structured:
-        right = {
-            TargetType.UNSTRUCTURED: "/predictUnstructured/",
-            TargetType.TRANSFORM: "/transform/",
-        }.get(target, "/predict/")
+        # Only /predictUnstructured/ on a structured model comes here (predict() answers
+        # the other way round). DRUM's words point to /predict/ even for a transform model;
+        # the detail names the right route.
         raise RequestError(
-            422, f"ERROR: {request.path} does not serve {target.value} models; use {right}"
+            422,
+            f"ERROR: This model has target type {_drum_name(target)}, use either /predict/ "
+            "or /predictions/ endpoint.",
+            detail=f"{request.path} does not serve {target.value} models; use {_route_for(target)}",
         )
     if structured and target is not TargetType.TRANSFORM and not model.scores_structured:
         raise RequestError(
@@ -119,11 +144,19 @@ def _require_target(serving: Serving, request: Request, structured: bool) -> Non
 
 
 def _form(request: Request, fields: Collection[str]) -> dict[str, FormFile] | None:
-    """The named parts of a multipart request; None for any other body."""
+    """The named parts of a multipart request; None for any other body.
+
+    A body that is not a multipart form (a 400) is told with DRUM's words, which find no
+    samples in it (DRUM answers 422); what is wrong with it is the detail.
+    """
     content_type = request.content_type
     if content_type.mimetype != MULTIPART:
         return None
-    return parse_multipart(request.body, content_type, only=fields)
+    try:
+        return parse_multipart(request.body, content_type, only=fields)
+    except RequestError as exc:
+        detail = exc.message.removeprefix("ERROR: ")
+        raise RequestError(exc.status, NO_SAMPLES, detail=detail) from None
 
 
 def _structured_input(
@@ -134,18 +167,24 @@ def _structured_input(
     if files is not None:
         field = files.get(DATA_FIELD)
         if field is None or not field.data:
-            raise RequestError(422, "ERROR: no data: send the payload in a form field named X")
+            raise RequestError(
+                422, NO_SAMPLES, detail="no data: send the payload in a form field named X"
+            )
         if model.reads_own_input:
             return model.read_input(field.data)
         return read_form_file(field, files.get(COLUMN_NAMES_FIELD), content_type.charset)
     if not request.body:
-        raise RequestError(422, "ERROR: no data: the request body is empty")
+        raise RequestError(422, NO_SAMPLES, detail="no data: the request body is empty")
     if model.reads_own_input:
         return model.read_input(bytes(request.body))  # the hook gets bytes, as in DRUM
     if content_type.mimetype not in CSV_MIMETYPES:
         raise RequestError(
             422,
-            f"ERROR: this model does not take {content_type.mimetype} payloads; send CSV "
+            # DRUM's words, to the last space.
+            f"ERROR: payload format `{content_type.mimetype}` is not supported by "
+            "predictor/transformer. Make DRUM support the format or implement "
+            "`read_input_data` hook to read the data. ",
+            detail=f"this model does not take {content_type.mimetype} payloads; send CSV "
             "(text/csv) or a multipart form field X, or add a read_input_data hook",
         )
     return read_csv(request.body, content_type.charset)

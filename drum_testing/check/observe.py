@@ -54,6 +54,14 @@ class Answer:
                     return str(self.body[key])
         return None
 
+    @property
+    def explanation(self) -> str | None:
+        """What an error answer says to a person: our ``detail`` (which says what exactly is
+        wrong) where there is one, else the message (DRUM's words)."""
+        if isinstance(self.body, dict) and isinstance(self.body.get("detail"), str):
+            return str(self.body["detail"])
+        return self.message
+
     def comparable(self, headers: bool = True) -> dict[str, Any]:
         """What must be equal on every server type, as plain data."""
         data: dict[str, Any] = {

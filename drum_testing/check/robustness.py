@@ -45,7 +45,7 @@ def describe(answer: Answer) -> str:
         return f"ok ({answer.status})" + (f", {nulls[0]} of {nulls[1]} null" if nulls[0] else "")
     if verdict is Verdict.NO_ANSWER:
         return "no answer"
-    message = (answer.message or "").removeprefix("ERROR: ")
+    message = (answer.explanation or "").removeprefix("ERROR: ")
     return f"{answer.status} {message}".strip()
 
 

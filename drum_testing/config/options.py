@@ -364,8 +364,8 @@ OPTIONS: tuple[Option, ...] = (
         help="if the model fails to load, keep serving and answer 513 with the error",
         kind=Kind.SWITCH,
         drum=True,
-        doc="if the model fails to load, keep serving: liveness answers 200, every other route "
-        "513 with the load error",
+        doc="if the model fails to load, keep serving as DRUM's error server: liveness and "
+        "scoring routes answer 513 with the load error, the others 404",
     ),
     Option(
         "deployment_config",

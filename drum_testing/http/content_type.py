@@ -65,13 +65,17 @@ def _parse_content_type(value: str) -> ContentType:
 
 
 def decode_text(data: bytes | bytearray, charset: str | None) -> str:
-    """Decode ``data`` in ``charset`` (utf-8 when none is given); a mismatch is a 422."""
+    """Decode ``data`` in ``charset`` (utf-8 when none is given); a mismatch is a 422 whose
+    message is the decoder's, as DRUM sends it."""
     encoding = charset or DEFAULT_CHARSET
     try:
         return data.decode(encoding)
     except LookupError:
         raise RequestError(422, f"ERROR: unknown charset {encoding!r}") from None
     except UnicodeDecodeError as exc:
+        # DRUM's message is the decoder's own; ours says where the text breaks.
         raise RequestError(
-            422, f"ERROR: the body is not valid {encoding} text (byte {exc.start}: {exc.reason})"
+            422,
+            f"ERROR: {exc}",
+            detail=f"the body is not valid {encoding} text (byte {exc.start}: {exc.reason})",
         ) from None

@@ -7,11 +7,22 @@ class RequestError(Exception):
     """A request we cannot serve because of what the client sent (a 4xx).
 
     Request decoding raises it; the core answers ``{"message": "ERROR: ..."}`` with
-    ``status``, and ``headers`` added (``Allow`` for a 405, for instance).
+    ``status``, and ``headers`` added (``Allow`` for a 405, for instance). ``message`` is
+    DRUM 1.18.1's own words wherever DRUM has a message for the case (DRUM's tests and its
+    users' scripts compare it with ``==``); what we add to help, ``detail``, goes in a key of
+    its own beside it, and in the log.
     """
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        *,
+        detail: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or {}
+        self.detail = detail

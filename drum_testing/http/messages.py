@@ -130,7 +130,14 @@ def json_response(status: int, payload: Mapping[str, Any] | list[Any]) -> Respon
     return Response(status, [("Content-Type", JSON)], dumps(payload))
 
 
-def error_response(status: int, message: str) -> Response:
-    """The one error body of every route and server type: ``{"message": "ERROR: ..."}``."""
+DETAIL = "detail"
+"""The key of an error body that holds what we add to DRUM's message (``message`` stays
+DRUM's own words, which clients compare with ``==``)."""
+
+
+def error_response(status: int, message: str, detail: str | None = None) -> Response:
+    """The one error body of every route and server type: ``{"message": "ERROR: ..."}``,
+    and ``"detail"`` beside it when we have more to say than DRUM's message."""
     text = message if message.startswith("ERROR:") else f"ERROR: {message}"
-    return json_response(status, {"message": text})
+    payload = {"message": text} if detail is None else {"message": text, DETAIL: detail}
+    return json_response(status, payload)

@@ -34,6 +34,13 @@ from drum_testing.http.messages import Body
 from .numeric_csv import parse_numeric_csv
 
 BOM = "\ufeff"
+NO_SAMPLES = (
+    "ERROR: Samples should be provided as:   - a csv or mtx under `X` form-data param key."
+    "  - binary data"
+)
+"""DRUM 1.18.1's message for a structured request without data (its spaces included)."""
+NOT_UTF8 = "ERROR: Supplied CSV input file encoding must be UTF-8."
+"""DRUM 1.18.1's message for a CSV that does not decode (it reads every CSV as UTF-8)."""
 FAST_PATH_MAX_BYTES = 4 * 1024
 """Larger bodies go straight to ``read_csv``: measured on 8 float columns, the fast path
 wins up to about 5 KiB (30 rows) and loses above (1.4 ms against 0.6 ms at 100 rows)."""
@@ -83,9 +90,9 @@ def read_csv(data: Body, charset: str | None) -> pd.DataFrame:
     encoding = _codec(charset)
     if encoding == DEFAULT_CHARSET:
         if not data or data.isspace():
-            raise RequestError(422, "ERROR: no data: the CSV is empty")
+            raise RequestError(422, NO_SAMPLES, detail="no data: the CSV is empty")
         if len(data) <= FAST_PATH_MAX_BYTES:
-            text = decode_text(data, charset)
+            text = _decode(data, charset, encoding)
             # pandas drops a byte order mark before the first name; so does the fast path.
             fast = parse_numeric_csv(text[1:] if text.startswith(BOM) else text)
             if fast is not None:
@@ -94,8 +101,19 @@ def read_csv(data: Body, charset: str | None) -> pd.DataFrame:
     if frame.shape[1] == 1:
         frame = _read(data, charset, encoding, skip_blank_lines=False)
     if frame.shape[1] == 0:
-        raise RequestError(422, "ERROR: no data: the CSV has no columns")
+        raise RequestError(422, NO_SAMPLES, detail="no data: the CSV has no columns")
     return frame
+
+
+def _decode(data: Body, charset: str | None, encoding: str) -> str:
+    """The CSV as text; where it does not decode, DRUM's message when the text is UTF-8
+    (DRUM's only encoding), and the decoder's where the client declared another."""
+    try:
+        return decode_text(data, charset)
+    except RequestError as exc:
+        if encoding != DEFAULT_CHARSET:
+            raise
+        raise RequestError(422, NOT_UTF8, detail=exc.detail) from None
 
 
 def _read(
@@ -108,12 +126,14 @@ def _read(
             _reader(data), encoding=encoding, skip_blank_lines=skip_blank_lines
         )
     except UnicodeDecodeError as exc:
-        decode_text(data, charset)  # raises the 422 that says at which byte the text breaks
+        _decode(data, charset, encoding)  # raises the 422 that says where the text breaks
         raise RequestError(
-            422, f"ERROR: the body is not valid {encoding} text ({exc.reason})"
+            422,
+            NOT_UTF8 if encoding == DEFAULT_CHARSET else f"ERROR: {exc}",
+            detail=f"the body is not valid {encoding} text ({exc.reason})",
         ) from None
     except pd.errors.EmptyDataError:
-        raise RequestError(422, "ERROR: no data: the CSV is empty") from None
+        raise RequestError(422, NO_SAMPLES, detail="no data: the CSV is empty") from None
     except (pd.errors.ParserError, csv.Error, ValueError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise RequestError(422, f"ERROR: the CSV cannot be parsed: {first_line}") from None

@@ -204,9 +204,8 @@ def check_predictions(
     the predictions are split off first by :func:`split_extra_output`, as DRUM does.
     """
     if not isinstance(predictions, pd.DataFrame):
-        raise ModelOutputError(
-            f"score returned {type(predictions).__name__}, expected a pandas DataFrame"
-        )
+        # DRUM's words (its _validate_data); type() as DRUM prints it: "<class 'list'>".
+        raise ModelOutputError(f"score must return a dataframe, but received {type(predictions)}")
     if len(predictions) != expected_rows:
         raise ModelOutputError(
             f"score returned {len(predictions)} rows for {expected_rows} input rows"
@@ -234,18 +233,26 @@ def _check_probabilities(
 ) -> Predictions:
     columns = [str(c) for c in predictions.columns]
     if sorted(columns) != sorted(labels):
+        # DRUM's words: its labels as a list, the frame's columns as pandas prints them.
         raise ModelOutputError(
-            f"score returned columns {columns}, expected the class labels {labels}"
+            f"Expected predictions to have columns {labels}, but encountered {predictions.columns}"
         )
     try:
         values = predictions.to_numpy(dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ModelOutputError(f"score returned non-numeric probabilities: {exc}") from None
-    if ((values < 0) | (values > 1)).any():
-        raise ModelOutputError("score returned probabilities below 0 or above 1")
+    # DRUM's words for each (data_marshalling.py).
+    if (values < 0).any():
+        raise ModelOutputError("Your prediction probabilities have negative values")
+    if (values > 1).any():
+        raise ModelOutputError("Your prediction probabilities have values greater than 1")
     # Multilabel: each label is its own yes/no, so a row need not sum to 1.
-    if target is not TargetType.MULTILABEL and not np.allclose(values.sum(axis=1), 1.0, atol=1e-3):
-        raise ModelOutputError("score returned probabilities whose rows do not sum to 1")
+    if target is not TargetType.MULTILABEL:
+        good = np.isclose(values.sum(axis=1), 1.0, atol=1e-3)
+        if not good.all():
+            raise ModelOutputError(
+                f"Your prediction probabilities do not add up to 1. \n{values[~good]}"
+            )
     return Predictions.classification(values, columns, _numeric_dtype(*predictions.dtypes))
 
 

@@ -21,9 +21,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     terminalreporter.write_sep("-", "conformance with DRUM 1.18.1")
     terminalreporter.write_line(
         f"{seen} battery cases: {identical} answered as DRUM on all three server types "
-        "(status, content type, body and headers, but for the headers every answer of ours "
-        f"adds); {len(LEDGER.declared)} differ only as the {entries} declared improvements "
-        "say (tests/contract/improvements.yaml)"
+        "(status, content type, body and headers, but for what every answer of ours adds: "
+        "two headers, and an error's detail beside DRUM's message); "
+        f"{len(LEDGER.declared)} differ only as the {entries} declared improvements say "
+        "(tests/contract/improvements.yaml)"
     )
 
 

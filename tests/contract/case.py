@@ -21,7 +21,8 @@ class Case:
     json: Any = None
     """The exact JSON body expected, when given."""
     message: str | None = None
-    """A fragment the error message must contain (the message starts with ``ERROR: ``)."""
+    """A fragment the error message (DRUM's words, starting ``ERROR: ``) or the detail we add
+    beside it must contain."""
     content_type: str | None = None
     expect_headers: Mapping[str, str] = field(default_factory=dict)
     parts: Mapping[str, bytes | list[list[float]]] | None = None

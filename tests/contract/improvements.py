@@ -39,6 +39,9 @@ ALL_TYPES = ("flask", "gunicorn", "fastapi")
 ANY_CASE = "*"
 ABSENT = "<absent>"
 """The value of a field one side does not have (a header not sent, a JSON key missing)."""
+ANY_VALUE = "<any>"
+"""As an entry's ``ours``: whatever we send there (an error's ``detail``, which says more
+than DRUM's message, in words of its own for each case)."""
 COMPARED_HEADERS = OUR_HEADERS
 """Headers compared with DRUM's; Content-Length too for HEAD and OPTIONS (no body to differ)."""
 
@@ -58,9 +61,15 @@ class Improvement:
         return (
             (ANY_CASE in self.cases or case_id in self.cases)
             and server_type in self.types
-            and name == self.field
+            and self.differs_so(name, drum, ours)
+        )
+
+    def differs_so(self, name: str, drum: Any, ours: Any) -> bool:
+        """Whether this entry declares this difference (of any case)."""
+        return (
+            name == self.field
             and drum == self.drum
-            and ours == self.ours
+            and (ours == self.ours or (self.ours == ANY_VALUE and ours != ABSENT))
         )
 
 
@@ -93,11 +102,10 @@ class Ledger:
         return left
 
     def everywhere(self, name: str, drum: Any, ours: Any) -> bool:
-        """Whether an entry for every case declares this difference (our extra headers)."""
+        """Whether an entry for every case declares this difference (our extra headers, an
+        error's detail)."""
         return any(
-            ANY_CASE in entry.cases
-            and entry.field == name
-            and (entry.drum, entry.ours) == (drum, ours)
+            ANY_CASE in entry.cases and entry.differs_so(name, drum, ours)
             for entry in self.improvements
         )
 

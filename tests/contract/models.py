@@ -38,7 +38,14 @@ MODELS: Mapping[str, tuple[str, tuple[str, ...] | None]] = {
     "pps vectordatabase": ("vectordatabase", None),
     "pps unstructured": ("unstructured", None),
     "pps transform": ("transform", None),
+    # models that fail to load, served with --with-error-server (ERROR_SERVER)
+    "load_model_raises": ("regression", None),
+    "import_error": ("regression", None),
+    "syntax_error": ("regression", None),
+    "bad_artifact": ("regression", None),
 }
+ERROR_SERVER = ("load_model_raises", "import_error", "syntax_error", "bad_artifact")
+"""The models of :data:`MODELS` that fail to load: served with ``--with-error-server``."""
 FOLDERS: Mapping[str, str] = {
     # a model served as several target types: its name in MODELS -> its fixture folder
     "geopoint": "single_column",
@@ -84,6 +91,8 @@ def server_options(model: str) -> dict[str, Any]:
     config = DEPLOYMENT_CONFIGS.get(model)
     if config is not None:
         options["extra_args"] = ["--deployment-config", str(DEPLOYMENTS / config)]
+    if model in ERROR_SERVER:
+        options["with_error_server"] = True
     return options
 
 

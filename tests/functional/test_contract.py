@@ -18,9 +18,12 @@ def test_contract(model_server: ModelServer, case: Case) -> None:
     check(case, send(model_server(case.model).url_server_address, case))
 
 
-def test_info_names_the_server_type_that_serves(model_server: ModelServer) -> None:
+def test_info_names_the_framework_as_drum_and_the_type_serving(model_server: ModelServer) -> None:
     info = requests.get(model_server("binary").url_server_address + "/info/", timeout=10).json()
-    assert info["drumServer"] == resolve_server_type()
+    server_type = resolve_server_type()
+    assert info["drumTestingServer"] == server_type
+    # DRUM's drumServer names the app framework: flask for both Flask-based types.
+    assert info["drumServer"] == ("fastapi" if server_type == "fastapi" else "flask")
     assert info["targetType"] == "binary"
     assert info["codeDir"] == str(MODELS / "binary")
     assert (info["negativeClassLabel"], info["positiveClassLabel"]) == BINARY_LABELS

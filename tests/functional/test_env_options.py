@@ -46,7 +46,7 @@ def test_with_error_server_from_the_environment(drum_server: DrumServerFactory) 
         "regression", None, MODELS / "import_error", env={WITH_ERROR_SERVER_ENV: "True"}
     )
     assert "--with-error-server" not in run.get_command()
-    assert requests.get(run.url_server_address + "/ping/", timeout=10).status_code == 200
+    assert requests.get(run.url_server_address + "/ping/", timeout=10).status_code == 513
     answer = requests.post(run.url_server_address + "/predict/", data=b"a\n1\n", timeout=10)
     assert answer.status_code == 513
     assert "fails on import" in answer.json()["message"]

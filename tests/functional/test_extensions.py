@@ -77,8 +77,9 @@ def test_with_the_error_server_a_failing_extension_answers_513(
     folder = model(tmp_path, **{OWN[:-3]: "def init_app(app):\n    raise ValueError('no')\n"})
     run = drum_server("regression", None, folder, with_error_server=True)
     base = run.url_server_address
-    assert requests.get(base + "/ping/", timeout=10).status_code == 200
-    answer = requests.get(base + "/info/", timeout=10)
+    # DRUM's error server: liveness and scoring answer 513 with the error, /info/ 404
+    assert requests.get(base + "/info/", timeout=10).status_code == 404
+    answer = requests.get(base + "/ping/", timeout=10)
     assert answer.status_code == 513
     assert "ValueError('no')" in answer.json()["message"]
 

@@ -63,10 +63,16 @@ def test_a_model_that_fails_to_import_is_reported_at_once_with_its_traceback(
 def test_the_error_server_stays_up_and_answers_513(drum_server: DrumServerFactory) -> None:
     run = drum_server("regression", None, MODELS / "import_error", with_error_server=True)
     base = run.url_server_address
-    assert requests.get(base + "/ping/", timeout=10).status_code == 200
+    # Liveness too, as DRUM's error server: a probe must see that the model is not there.
+    ping = requests.get(base + "/ping/", timeout=10)
+    assert (ping.status_code, ping.json()["message"]) == (
+        513,
+        "ERROR: this fixture model fails on import",
+    )
     answer = requests.post(base + "/predict/", data=b"a\n1\n", headers=CSV_HEADERS, timeout=10)
     assert answer.status_code == 513
     assert "fails on import" in answer.json()["message"]
+    assert requests.get(base + "/info/", timeout=10).status_code == 404
 
 
 def test_sigterm_answers_the_request_in_flight_then_exits_0(

@@ -224,9 +224,19 @@ def message(response: AnswerLike) -> str:
     return text
 
 
+def detail(response: AnswerLike) -> str:
+    """The ``detail`` we add beside DRUM's message ("" when there is none)."""
+    text = response.get_json().get("detail", "")
+    assert isinstance(text, str)
+    return text
+
+
 def assert_error(response: AnswerLike, status: int, *fragments: str) -> None:
+    """``response`` is an error of ``status`` whose message, or the detail beside it, holds
+    each fragment."""
     assert response.status_code == status, response.data
     text = message(response)
     assert text.startswith("ERROR: ")
+    said = f"{text}\n{detail(response)}"
     for fragment in fragments:
-        assert fragment in text
+        assert fragment in said, said

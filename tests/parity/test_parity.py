@@ -46,12 +46,13 @@ def observe_on(drum_shared_server: DrumServerFactory) -> Observe:
 
 
 def comparable(observed: Observed, server_type: str) -> str:
-    """The answer as stable text; the one field that must differ (/info/'s type) is checked
-    and blanked."""
+    """The answer as stable text; the fields that must differ (/info/'s server type, and
+    the app framework DRUM's drumServer names) are checked and blanked."""
     body = observed.body
     if isinstance(body, dict) and "drumServer" in body:
-        assert body["drumServer"] == server_type
-        body = {**body, "drumServer": "<type>"}
+        assert body["drumTestingServer"] == server_type
+        assert body["drumServer"] == ("fastapi" if server_type == "fastapi" else "flask")
+        body = {**body, "drumServer": "<framework>", "drumTestingServer": "<type>"}
     if isinstance(body, bytes):
         body = body.decode("utf-8", errors="backslashreplace")
     data = dataclasses.asdict(observed) | {"body": body}

@@ -810,7 +810,7 @@ def test_score_answer_that_cannot_be_written_exits_1_with_one_line(
     status, err, _ = run_main(score_args(csv_file, code_dir=str(code_dir)), {}, capsys)
     assert (status, len(err)) == (1, 1), err
     assert err[0].startswith(f"{SCORE_ERROR_PREFIX}the model's answer for {csv_file}")
-    assert "expected a pandas DataFrame" in err[0]
+    assert "score must return a dataframe" in err[0]
 
 
 def test_score_unstructured_output_is_the_answer_itself(

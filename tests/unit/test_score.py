@@ -157,7 +157,7 @@ def test_an_answer_that_cannot_be_written_is_a_model_output_error(tmp_path: Path
         """,
         TargetType.REGRESSION,
     )
-    with pytest.raises(ModelOutputError, match="expected a pandas DataFrame"):
+    with pytest.raises(ModelOutputError, match="score must return a dataframe"):
         score(model, b"a\n1\n")
 
 

@@ -7,6 +7,7 @@ from tests.contract.case import Case
 from . import (
     chat,
     deployment,
+    error_server,
     errors,
     extensions,
     frames,
@@ -26,5 +27,6 @@ CASES: tuple[Case, ...] = (
     *errors.CASES,
     *deployment.CASES,
     *extensions.CASES,
+    *error_server.CASES,
 )
 """Every case, in the order CONTRACT.md tells them."""

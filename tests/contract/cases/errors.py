@@ -24,6 +24,27 @@ CASES: tuple[Case, ...] = (
         body=b"{}",
         message="chat",
     ),
+    # DRUM's 404 and words, when the request is JSON (DRUM reads the body first).
+    Case(
+        "404 chat without chat, JSON",
+        "regression",
+        "POST",
+        "/chat/completions",
+        404,
+        body=b"{}",
+        headers={"Content-Type": "application/json"},
+        json={
+            "message": "ERROR: This model's chat interface was called, but chat is not supported."
+        },
+    ),
+    Case(
+        "404 models without textgeneration",
+        "regression",
+        "GET",
+        "/models",
+        404,
+        json={"message": "ERROR: get_supported_llm_models is supported only for TextGen models"},
+    ),
     *(
         Case(f"405 {m} {p}", "regression", m, p, 405, message=m)
         for m, p in (
@@ -171,6 +192,27 @@ CASES: tuple[Case, ...] = (
         body=b"fail\n1\n",
         headers=TEXT_CSV,
         message="ValueError: model failed on purpose",
+    ),
+    # The model's answer cannot be served: DRUM's words (data_marshalling.py).
+    Case(
+        "500 wrong class labels",
+        "binary",
+        "POST",
+        "/predict/",
+        500,
+        body=b"wrong_labels\n1\n",
+        headers=TEXT_CSV,
+        message="Expected predictions to have columns",
+    ),
+    Case(
+        "500 probabilities not adding up",
+        "binary",
+        "POST",
+        "/predict/",
+        500,
+        body=b"not_one\n1\n",
+        headers=TEXT_CSV,
+        message="Your prediction probabilities do not add up to 1.",
     ),
     Case(
         "500 unstructured raised",

@@ -16,7 +16,7 @@ from drum_testing.app.core import PredictionCore
 from drum_testing.config.settings import Settings, TargetType
 from drum_testing.http.messages import Request
 from drum_testing.model.model import Model
-from drum_testing.version import VERSION
+from drum_testing.version import DRUM_VERSION, VERSION
 from tests.helpers.core_client import CoreClient, assert_error
 from tests.helpers.models import BINARY_LABELS, MODELS, MULTICLASS_LABELS, settings_for
 
@@ -49,8 +49,9 @@ def test_liveness_routes_answer_ok(client: CoreClient, path: str) -> None:
 
 def test_info_describes_the_model_and_the_server(make_client: ClientFactory) -> None:
     info = make_client("binary", "binary").get("/info/").get_json()
-    assert info["drumServer"] == "flask"
-    assert info["drumVersion"] == VERSION
+    assert info["drumServer"] == "flask"  # the app framework, as DRUM names it
+    assert info["drumVersion"] == DRUM_VERSION  # the DRUM whose behaviour is served
+    assert (info["drumTestingServer"], info["drumTestingVersion"]) == ("flask", VERSION)
     assert info["targetType"] == "binary"
     assert info["language"] == "python"
     assert info["codeDir"] == str(MODELS / "binary")
@@ -438,15 +439,83 @@ def test_custom_http_error_answers_as_drum(
     assert response.headers["X-Drum-User-Http-Error"] == "true"
 
 
-def test_error_server_answers_513_with_the_load_error_but_stays_alive(tmp_path: Path) -> None:
+@pytest.fixture
+def error_server(tmp_path: Path) -> CoreClient:
+    """The core of a model that failed to load, as ``--with-error-server`` serves it."""
     settings = Settings(
         code_dir=tmp_path, target_type=TargetType.REGRESSION, with_error_server=True
     )
-    core = PredictionCore(settings, None, server_type="flask", load_error="RuntimeError('boom')")
-    client = CoreClient(core)
-    assert client.get("/ping/").status_code == 200
-    for path, method in [("/health/", "GET"), ("/info/", "GET"), ("/predict/", "POST")]:
-        assert_error(client.open(path, method=method), 513, "boom")
+    core = PredictionCore(
+        settings, None, server_type="flask", load_error="boom", load_detail="RuntimeError: boom"
+    )
+    return CoreClient(core)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        *(("GET", p) for p in ("/", "/ping/", "/ping", "/health/")),
+        *(
+            ("POST", p)
+            for p in (
+                "/predict/",
+                "/predictions/",
+                "/invocations",
+                "/transform/",
+                "/predictUnstructured/",
+                "/predictionsUnstructured/",
+            )
+        ),
+    ],
+)
+def test_the_error_server_answers_513_with_the_load_error_as_drum(
+    error_server: CoreClient, method: str, path: str
+) -> None:
+    # Liveness too: a model that failed to load must not look healthy to a probe.
+    response = error_server.open(path, method=method, data=CSV, content_type="text/csv")
+    assert response.status_code == 513
+    assert response.get_json() == {"message": "ERROR: boom", "detail": "RuntimeError: boom"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/info/"),
+        ("GET", "/stats/"),
+        ("GET", "/capabilities/"),
+        ("GET", "/models"),
+        ("POST", "/chat/completions"),
+    ],
+)
+def test_the_error_server_has_no_other_route(
+    error_server: CoreClient, method: str, path: str
+) -> None:
+    assert_error(error_server.open(path, method=method), 404, "RuntimeError: boom")
+
+
+def test_the_error_server_keeps_drums_methods_and_slashes(error_server: CoreClient) -> None:
+    head = error_server.open("/ping/", method="HEAD")
+    assert (head.status_code, head.data) == (513, b"")
+    assert error_server.post("/ping/").status_code == 405
+    assert error_server.get("/predict/").status_code == 405
+    assert error_server.get("/health").status_code == 308
+    assert error_server.options("/ping/").headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_a_model_that_fails_to_load_gives_its_error_text_to_the_error_server(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "custom.py").write_text(
+        "def load_model(code_dir):\n    raise ValueError('no model today')\n"
+    )
+    settings = Settings(
+        code_dir=tmp_path, target_type=TargetType.REGRESSION, with_error_server=True
+    )
+    response = CoreClient(PredictionCore.load(settings)).get("/ping/")
+    assert response.status_code == 513
+    assert response.get_json()["message"].startswith("ERROR: ")
+    assert "no model today" in response.get_json()["message"]
+    assert "ValueError" in response.get_json()["detail"]
 
 
 # --- headers and prefix ---------------------------------------------------------------------
@@ -457,7 +526,8 @@ def test_every_answer_carries_version_and_request_id(
     client: CoreClient, method: str, path: str
 ) -> None:
     fresh = client.open(path, method=method)
-    assert fresh.headers["X-Drum-Version"] == VERSION
+    assert fresh.headers["X-Drum-Version"] == DRUM_VERSION
+    assert fresh.headers["X-Drum-Testing-Version"] == VERSION
     assert len(fresh.headers["X-Request-ID"]) >= 16
     assert fresh.headers["X_Request_ID"] == fresh.headers["X-Request-ID"]
     echoed = client.open(path, method=method, headers={"X-Request-ID": "abc-123"})

@@ -167,9 +167,9 @@ def test_a_payload_format_it_cannot_read_is_422(client: CoreClient) -> None:
 def test_predict_on_a_transform_model_is_drums_422(client: CoreClient, path: str) -> None:
     response = client.post(path, data=CSV, content_type="text/csv")
     assert response.status_code == 422
-    assert response.get_json() == {
-        "message": "ERROR: This model has target type 'transform', use the /transform/ endpoint."
-    }
+    assert response.get_json()["message"] == (
+        "ERROR: This model has target type 'transform', use the /transform/ endpoint."
+    )
 
 
 def test_unstructured_on_a_transform_model_points_to_transform(client: CoreClient) -> None:
@@ -329,4 +329,7 @@ def test_models_is_404_for_other_target_types(tmp_path: Path) -> None:
     custom = SCORE + "\ndef load_model(code_dir):\n    return 'model'\n"
     response = client_with(tmp_path, custom).get("/models")
     assert response.status_code == 404
-    assert "textgeneration" in response.get_json()["message"]
+    assert response.get_json()["message"] == (
+        "ERROR: get_supported_llm_models is supported only for TextGen models"
+    )
+    assert "textgeneration" in response.get_json()["detail"]

@@ -64,3 +64,9 @@ def test_verdict_values_are_what_the_report_prints() -> None:
 )
 def test_describe(status: int | None, body: Any, error: str | None, cell: str) -> None:
     assert describe(Answer(status, JSON, body=body, error=error)) == cell
+
+
+def test_describe_shows_our_detail_beside_drums_message() -> None:
+    body = {"message": "ERROR: Samples should be provided as: ...", "detail": "no data: empty"}
+    assert describe(Answer(422, body=body)) == "422 no data: empty"
+    assert describe(Answer(422, body={"message": "ERROR: Samples"})) == "422 Samples"

@@ -420,13 +420,13 @@ def test_invalid_metadata_is_a_load_error(tmp_path: Path) -> None:
         pytest.param(
             TargetType.REGRESSION,
             "[1.0] * n",
-            "score returned list, expected a pandas DataFrame",
+            "score must return a dataframe, but received <class 'list'>",
             id="list",
         ),
         pytest.param(
             TargetType.REGRESSION,
             'pd.Series([1.0] * n, name="Predictions")',
-            "score returned Series, expected a pandas DataFrame",
+            f"score must return a dataframe, but received {pd.Series}",
             id="series",
         ),
         pytest.param(
@@ -457,26 +457,27 @@ def test_invalid_metadata_is_a_load_error(tmp_path: Path) -> None:
         pytest.param(
             TargetType.BINARY,
             'pd.DataFrame({"yes": [0.5] * n, "maybe": [0.5] * n})',
-            "score returned columns ['yes', 'maybe'], expected the class labels ['yes', 'no']",
+            "Expected predictions to have columns ['yes', 'no'], but encountered "
+            f"{pd.Index(['yes', 'maybe'])}",
             id="wrong-labels",
         ),
         pytest.param(
             TargetType.MULTICLASS,
             'pd.DataFrame({"red": [0.5] * n, "green": [0.5] * n})',
-            "score returned columns ['red', 'green'], "
-            "expected the class labels ['red', 'green', 'blue']",
+            "Expected predictions to have columns ['red', 'green', 'blue'], but encountered "
+            f"{pd.Index(['red', 'green'])}",
             id="missing-label",
         ),
         pytest.param(
             TargetType.BINARY,
             'pd.DataFrame({"yes": [0.5] * n, "no": [0.4] * n})',
-            "score returned probabilities whose rows do not sum to 1",
+            "Your prediction probabilities do not add up to 1. \n[[0.5 0.4]\n [0.5 0.4]]",
             id="sum-0.9",
         ),
         pytest.param(
             TargetType.MULTICLASS,
             'pd.DataFrame({"red": [0.5, None], "green": [0.3] * n, "blue": [0.2] * n})',
-            "score returned probabilities whose rows do not sum to 1",
+            "Your prediction probabilities do not add up to 1. \n[[nan 0.3 0.2]]",
             id="nan-probability",
         ),
     ],

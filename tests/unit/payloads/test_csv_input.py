@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from drum_testing.http.errors import RequestError
-from drum_testing.payloads.csv_input import FAST_PATH_MAX_BYTES, read_csv
+from drum_testing.payloads.csv_input import FAST_PATH_MAX_BYTES, NO_SAMPLES, read_csv
 
 
 def drum_read(data: bytes) -> pd.DataFrame:
@@ -105,28 +105,40 @@ def test_read_csv_honours_charset(charset: str) -> None:
     assert frame.to_dict("list") == {"name": ["café"], "n": [1]}
 
 
+NOT_UTF8 = "ERROR: Supplied CSV input file encoding must be UTF-8."  # DRUM's words
+
+
 @pytest.mark.parametrize(
-    ("data", "charset", "expected"),
+    ("data", "charset", "message", "detail"),
     [
-        (b"name\ncaf\xe9\n", None, "not valid utf-8 text (byte 8: invalid continuation byte)"),
-        (b"name\ncaf\xe9\n", "utf-8", "not valid utf-8 text"),
-        (b"a\n\xff\xfe\x00", "ascii", "not valid ascii text (byte 2:"),
-        (b"a\n1\n", "no-such-charset", "unknown charset 'no-such-charset'"),
+        (
+            b"name\ncaf\xe9\n",
+            None,
+            NOT_UTF8,
+            "not valid utf-8 text (byte 8: invalid continuation byte)",
+        ),
+        (b"name\ncaf\xe9\n", "utf-8", NOT_UTF8, "not valid utf-8 text"),
+        (b"a\n\xff\xfe\x00", "ascii", "'ascii' codec can't", "not valid ascii text (byte 2:"),
+        (b"a\n1\n", "no-such-charset", "unknown charset 'no-such-charset'", ""),
     ],
 )
-def test_read_csv_undecodable_is_422(data: bytes, charset: str | None, expected: str) -> None:
+def test_read_csv_undecodable_is_422(
+    data: bytes, charset: str | None, message: str, detail: str
+) -> None:
     with pytest.raises(RequestError) as caught:
         read_csv(data, charset)
     assert caught.value.status == 422
     assert caught.value.message.startswith("ERROR: ")
-    assert expected in caught.value.message
+    assert message in caught.value.message
+    assert detail in (caught.value.detail or "")
 
 
 @pytest.mark.parametrize("data", [b"", b"   ", b"\n\n\r\n"])
 def test_read_csv_empty_is_422(data: bytes) -> None:
     with pytest.raises(RequestError) as caught:
         read_csv(data, None)
-    assert (caught.value.status, caught.value.message) == (422, "ERROR: no data: the CSV is empty")
+    assert (caught.value.status, caught.value.message) == (422, NO_SAMPLES)
+    assert caught.value.detail == "no data: the CSV is empty"
 
 
 @pytest.mark.parametrize(

@@ -133,14 +133,14 @@ def test_check_predictions_reads_each_kind() -> None:
 @pytest.mark.parametrize(
     ("frame", "target", "message"),
     [
-        ([1.0, 2.0], TargetType.REGRESSION, "score returned list, expected a pandas DataFrame"),
+        ([1.0, 2.0], TargetType.REGRESSION, "score must return a dataframe, but received <class"),
         (pd.DataFrame({"P": [1.0]}), TargetType.REGRESSION, "score returned 1 rows for 2"),
         (pd.DataFrame({"a": [1] * 2, "b": [2] * 2}), TargetType.REGRESSION, "returns one column"),
         (pd.DataFrame({"P": ["x", "y"]}), TargetType.REGRESSION, "non-numeric predictions"),
-        (pd.DataFrame({"yes": [0.5] * 2}), TargetType.BINARY, "expected the class labels"),
-        (pd.DataFrame({"yes": [0.5] * 2, "no": [0.6] * 2}), TargetType.BINARY, "sum to 1"),
-        (pd.DataFrame({"yes": [1.5] * 2, "no": [0.6] * 2}), TargetType.MULTILABEL, "above 1"),
-        (pd.DataFrame({"yes": [-0.5] * 2, "no": [1.5] * 2}), TargetType.BINARY, "below 0"),
+        (pd.DataFrame({"yes": [0.5] * 2}), TargetType.BINARY, "Expected predictions"),
+        (pd.DataFrame({"yes": [0.5] * 2, "no": [0.6] * 2}), TargetType.BINARY, "add up to 1"),
+        (pd.DataFrame({"yes": [1.5] * 2, "no": [0.6] * 2}), TargetType.MULTILABEL, "than 1"),
+        (pd.DataFrame({"yes": [-0.5] * 2, "no": [1.5] * 2}), TargetType.BINARY, "negative values"),
     ],
 )
 def test_check_predictions_refuses(frame: Any, target: TargetType, message: str) -> None:

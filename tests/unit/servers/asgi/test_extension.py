@@ -99,8 +99,9 @@ def test_with_the_error_server_a_failing_extension_answers_513(tmp_path: Path) -
     (folder / "custom.py").write_text((MODELS / "extended" / "custom.py").read_text())
     (folder / "custom_fastapi.py").write_text("def init_app(app):\n    raise RuntimeError('no')\n")
     with TestClient(server(folder, with_error_server=True).materialize()) as client:
-        assert client.get("/ping/").status_code == 200
-        answer = client.get("/info/")
+        # DRUM's error server: liveness and scoring answer 513 with the error, /info/ 404
+        assert client.get("/info/").status_code == 404
+        answer = client.get("/ping/")
         assert answer.status_code == 513
         assert "RuntimeError('no')" in answer.json()["message"]
     with pytest.raises(RuntimeError, match="no"):

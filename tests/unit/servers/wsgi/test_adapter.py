@@ -91,5 +91,5 @@ def test_without_a_length_or_chunks_there_is_no_body(app: CoreWSGI) -> None:
     body = RecordingInput(CSV)
     started, answer = call(app, "POST", "/predict/", body)
     assert started.startswith("422")
-    assert "no data" in answer["message"]
+    assert "no data" in answer["detail"]
     assert body.taken == 0

@@ -135,8 +135,9 @@ def test_with_the_error_server_a_failing_extension_answers_513(
     app = flask_module.build_app(core_for(with_error_server=True))
     assert type(app) is CoreFlask
     client = app.test_client()
-    assert client.get("/ping/").status_code == 200
-    answer = client.get("/info/")
+    # DRUM's error server: liveness and scoring answer 513 with the error, /info/ 404
+    assert client.get("/info/").status_code == 404
+    answer = client.get("/ping/")
     assert answer.status_code == 513
     assert "extension broke" in answer.get_data(as_text=True)
     with pytest.raises(RuntimeError, match="extension broke"):

@@ -20,7 +20,7 @@ from drum_testing.app.core import PredictionCore
 from drum_testing.config.settings import TargetType
 from drum_testing.model.model import Model
 from drum_testing.servers.wsgi.flask import CoreFlask
-from drum_testing.version import VERSION
+from drum_testing.version import DRUM_VERSION, VERSION
 from tests.helpers.core_client import assert_error
 from tests.helpers.models import MODELS, settings_for
 
@@ -50,7 +50,8 @@ def test_it_is_a_flask_app_whose_routes_never_answer(client: FlaskClient) -> Non
     # Flask registers /static/<filename>; the core, which answers everything, has no such path.
     response = client.get("/static/x")
     assert_error(response, 404, "/static/x")
-    assert response.headers["X-Drum-Version"] == VERSION
+    assert response.headers["X-Drum-Version"] == DRUM_VERSION
+    assert response.headers["X-Drum-Testing-Version"] == VERSION
 
 
 def test_body_over_the_limit_is_413(make_client: ClientFactory) -> None:
