@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from drum_testing.drum_api.hook import MARKER, DrumApiFinder
 from tests.helpers.models import MODELS
 
 
@@ -31,6 +32,13 @@ def temp_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def restore_imports(tmp_path: Path) -> Iterator[None]:
     """Undo what loading a model does to the interpreter: sys.path, imported modules, and
     the import hook that serves DRUM's API (with the modules it served)."""
+    # Start from an interpreter DRUM's API was never served in: a test that loaded a model
+    # without this fixture may have left the hook behind, and a test of the hook would then
+    # take it for an installed DRUM (and skip).
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, DrumApiFinder)]
+    for name in [n for n in sys.modules if n.split(".")[0] == "datarobot_drum"]:
+        if getattr(sys.modules[name], MARKER, False):
+            del sys.modules[name]
     saved_path = list(sys.path)
     saved_meta_path = list(sys.meta_path)
     saved_drum = {n: m for n, m in sys.modules.items() if n.split(".")[0] == "datarobot_drum"}
