@@ -140,6 +140,9 @@ def configure_logging(level: str, log_format: str = TEXT) -> None:
     handler.setFormatter(formatter)
     root.addHandler(handler)
     root.setLevel(level)
+    # A model's warnings (pandas' FutureWarning, ...) as log lines too: in the log's format
+    # (a JSON log stays all JSON) and with the request they were raised in.
+    logging.captureWarnings(True)
     # werkzeug raises its own logger to INFO when it is unset (one line per request, which
     # the flask type never writes anyway: the access log is ours, the same on every type).
     logging.getLogger("werkzeug").setLevel(level)

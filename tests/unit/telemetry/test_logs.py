@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import sys
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -112,6 +113,7 @@ def root_restored() -> Iterator[logging.Logger]:
     finally:
         root.handlers[:] = handlers
         root.setLevel(level)
+        logging.captureWarnings(False)
 
 
 def test_configure_logging_writes_json_lines_to_stderr(
@@ -141,3 +143,16 @@ def test_configure_logging_keeps_werkzeugs_request_lines_at_the_level(
 ) -> None:
     logs.configure_logging("WARNING")
     assert not logging.getLogger("werkzeug").isEnabledFor(logging.INFO)
+
+
+def test_a_models_warning_is_a_log_line_of_its_request(
+    root_restored: logging.Logger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logs.configure_logging("WARNING", "json")
+    with request_scope("r-4"), warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.warn("this will change", FutureWarning, stacklevel=1)
+    (line,) = capsys.readouterr().err.splitlines()
+    parsed = json.loads(line)
+    assert (parsed["logger"], parsed["request_id"]) == ("py.warnings", "r-4")
+    assert "FutureWarning: this will change" in parsed["message"]
