@@ -127,13 +127,14 @@ class DrumUvicornConfig(uvicorn.Config):
     def __init__(self, settings: Settings, core: PredictionCore | None, **kwargs: Any) -> None:
         self.drum_settings = settings
         self.drum_core = core
-        super().__init__(app=f"{__name__}:PredictionServer", **kwargs)
+        # No log_config: uvicorn's loggers get no handler of their own (configure_logging).
+        super().__init__(app=f"{__name__}:PredictionServer", log_config=None, **kwargs)
 
     def configure_logging(self) -> None:
         # Uvicorn calls this in the process that builds the config and again in each worker
-        # it spawns (a new interpreter: the parent's logging is not there). Its loggers get no
-        # handler of their own (log_config=None): they propagate to the one handler of the
-        # log, in its format; uvicorn then sets their levels.
+        # it spawns (a new interpreter: the parent's logging is not there). Its loggers have
+        # no handler of their own: they propagate to the one handler of the log, in its
+        # format; uvicorn then sets their levels.
         configure_logging(self.drum_settings.logging_level, self.drum_settings.log_format)
         super().configure_logging()
 
@@ -204,7 +205,6 @@ def serve(core: PredictionCore, sock: socket.socket) -> int:
         workers=workers,
         lifespan="on",
         log_level=settings.logging_level.lower(),
-        log_config=None,
         # Off for good: the access log is the core's (--access-log), the same on every type.
         access_log=False,
         timeout_graceful_shutdown=settings.drain_timeout,
