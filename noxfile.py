@@ -49,6 +49,9 @@ CORE_TEST_PATHS = (
     "tests/unit/app",
     "tests/unit/test_errors.py",
     "tests/unit/test_runtime_parameters.py",
+    "tests/unit/test_install.py",
+    # `drum-testing check` without requests (which no extra-less install has): one line.
+    "tests/unit/check/test_command_without_requests.py",
 )
 """The unit tests of the framework-free layers (everything the server types sit on)."""
 FRAMEWORKS = ("flask", "werkzeug", "fastapi", "starlette", "uvicorn", "gunicorn")

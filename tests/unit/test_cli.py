@@ -24,6 +24,7 @@ from drum_testing import cli
 from drum_testing.config.build import DRUM_DEFAULT_NOTICE, build_settings
 from drum_testing.config.options import OPTIONS
 from drum_testing.config.settings import SERVER_TYPE_ENV, ServerType, Settings, TargetType
+from drum_testing.install import install_command
 from drum_testing.servers import registry as servers
 from drum_testing.servers import serve as serve_module
 from drum_testing.version import DRUM_VERSION, VERSION
@@ -214,7 +215,7 @@ def test_a_server_type_whose_extra_is_missing_is_one_line_before_the_model_loads
     missing = "gunicorn" if server_type is ServerType.GUNICORN else "fastapi, uvicorn"
     assert err[0] == (
         f"{ERROR_PREFIX}the {server_type.value} server type needs {missing}, which is not "
-        f"installed: pip install 'drum-testing[{server_type.value}]'"
+        f"installed: {install_command(server_type.value)}"
     )
 
 
