@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from drum_testing.config.settings import SERVER_TYPE_ENV
@@ -329,8 +330,7 @@ def test_start_answers_and_a_clean_stop_leaves_nothing(
     with run:
         assert ping(run) == (200, "0+fake", {"message": "OK"})
         # The guard exec'd the command: the process started is DRUM itself.
-        cmdline = Path(f"/proc/{run.process.pid}/cmdline").read_bytes().split(b"\0")
-        assert str(run.fake).encode() in cmdline
+        assert str(run.fake) in psutil.Process(run.process.pid).cmdline()
         control = run.log_text().split("CONTROL ")[1].split()[0]
         if server_type == "gunicorn":
             assert Path(control).is_dir()  # a private dir for gunicorn's control socket
