@@ -1,4 +1,4 @@
-"""The batch-size and memory sections' own logic: payloads, judging, reading /proc."""
+"""The batch-size and memory sections' own logic: payloads, judging, reading memory."""
 
 from __future__ import annotations
 

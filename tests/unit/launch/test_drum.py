@@ -110,7 +110,7 @@ def make_run(fake_drum: Path, tmp_path: Path) -> Iterator[Factory]:
 
 
 def bound_port() -> socket.socket:
-    """A socket bound to a free port but not listening: invisible to /proc/net/tcp's
+    """A socket bound to a free port but not listening: invisible to psutil's
     listeners, so only the server's own bind finds the port taken."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
