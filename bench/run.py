@@ -323,7 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     began = time.monotonic()
     facts = environment.machine()
     busy = environment.busy_before()
-    facts["busy_before"] = "unknown" if busy is None else f"{busy:.0f}%"
+    facts["busy_before"] = f"{busy:.0f}%"
     if busy is not None and busy > BUSY_WARNING:
         _say(f"the CPUs were {busy:.0f}% busy before the run: the figures will suffer")
     given = sys.argv[1:] if argv is None else list(argv)
