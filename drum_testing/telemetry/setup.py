@@ -20,6 +20,7 @@ Without the endpoint nothing of OpenTelemetry is imported; with it but without t
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import threading
@@ -124,8 +125,28 @@ def _shut_down(provider: TracerProvider | MeterProvider | LoggerProvider) -> Non
         logger.exception("OpenTelemetry's %s failed to shut down", type(provider).__name__)
 
 
+def check(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether telemetry can start when it is configured; if not (the extra is missing), one
+    warning says so. The server calls it once, at start-up, in its first process."""
+    if not wanted(environ):
+        return True
+    try:
+        for module in ("opentelemetry.sdk", "opentelemetry.exporter.otlp.proto.http"):
+            importlib.import_module(module)
+    except ImportError as exc:
+        logger.warning(
+            "%s is set, but OpenTelemetry is not installed (%s): serving untraced; to trace, %s",
+            ENDPOINT,
+            exc.name or exc,
+            INSTALL_HINT,
+        )
+        return False
+    return True
+
+
 def start(environ: Mapping[str, str] = os.environ) -> Telemetry | None:
-    """Start exporting from this process, if configured (:func:`wanted`); None otherwise.
+    """Start exporting from this process, if configured (:func:`wanted`) and installed;
+    None otherwise (:func:`check` has said why, once, at start-up).
 
     Call it in the process that serves, after any fork, once.
     """
@@ -134,12 +155,7 @@ def start(environ: Mapping[str, str] = os.environ) -> Telemetry | None:
     try:
         providers = _providers()
     except ImportError as exc:
-        logger.warning(
-            "%s is set, but OpenTelemetry is not installed (%s): serving untraced; to trace, %s",
-            ENDPOINT,
-            exc.name or exc,
-            INSTALL_HINT,
-        )
+        logger.debug("OpenTelemetry is not installed (%s): serving untraced", exc.name or exc)
         return None
     logger.info("OpenTelemetry exports to %s (pid %d)", environ[ENDPOINT], os.getpid())
     return providers
