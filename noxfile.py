@@ -67,7 +67,7 @@ FUNCTIONAL_SERVER_TYPES: Mapping[str, Sequence[str]] = {
     "gunicorn": ("flask", "gunicorn", "testing"),
     "fastapi": ("fastapi", "testing"),
 }
-ALL_EXTRAS = ("flask", "gunicorn", "fastapi", "testing")
+ALL_EXTRAS = ("flask", "gunicorn", "fastapi", "testing", "otel")
 
 DRUM_REQUIREMENT = "datarobot-drum==1.18.1"
 """The DRUM the conformance session holds us to (pinned: a new DRUM is a deliberate update)."""

@@ -32,6 +32,7 @@ from drum_testing.servers.extensions import FASTAPI_EXTENSION, find_extension
 from drum_testing.servers.flusher import StdoutFlusher, StdoutFlusherMiddleware
 from drum_testing.servers.shutdown import ABANDONED, abandon_if_busy, recycling
 from drum_testing.servers.worker_ctx import WorkerCtx
+from drum_testing.telemetry import setup as telemetry
 
 from .adapter import CoreEndpoint
 from .uvicorn_protocol import TimedHTTPProtocol
@@ -51,10 +52,13 @@ class PredictionServer:
         self.core = core
         self.flusher = StdoutFlusher(settings.flush_interval)
         self.worker_ctx: FastAPIWorkerCtx | None = None
+        self.telemetry: telemetry.Telemetry | None = None
 
     def materialize(self) -> FastAPI:
         """The worker's FastAPI app, with the model loaded (unless a core was given), and
         the model folder's ``custom_fastapi.py`` applied (:mod:`.extension`)."""
+        # In the process that serves (uvicorn's worker, spawned): its own exporters.
+        self.telemetry = telemetry.start()
         core = self.core or PredictionCore.load(self.settings)
         self.core = core
         app, route = self._app(core)
@@ -99,6 +103,9 @@ class PredictionServer:
         # The context starts the flusher thread: the flusher is never started on its own,
         # so it starts exactly once.
         self.flusher.run_in(ctx)
+        if self.telemetry is not None:
+            # At the stop, after uvicorn's drain: every request's span has ended by then.
+            ctx.defer_stop(self.telemetry.stop, desc="Telemetry.stop()")
         self.worker_ctx = ctx
         # Model calls and streamed chunks run on anyio's threads: as many as the settings
         # allow (anyio's default is 40), the model's hooks still taking turns.
