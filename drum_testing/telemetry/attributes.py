@@ -10,25 +10,25 @@ its own (``gen_ai.prompt``, ``gen_ai.completion``), and every message as JSON in
 A streamed answer is put back together from its server-sent events first
 (:func:`answer_from_events`), so a streamed and a whole answer leave the same attributes.
 
-Values a span cannot hold (None, a list of dicts) are left out, as the SDK leaves them out
-of DRUM's spans (with a warning each, which we spare the log).
+Values are handed to the SDK as DRUM hands them, None and lists of dicts included: the SDK
+decides what a span keeps (1.45 keeps both, as empty and structured values), so ours and
+DRUM's agree on any SDK version.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 Attributes = dict[str, Any]
-"""Span attributes: str, bool, int or float values, or sequences of one of them."""
+"""Span attributes, as DRUM makes them (the SDK checks the values)."""
 
 CONSUMER_HEADERS = {
     "X-DataRobot-Consumer-Id": "gen_ai.request.consumer_id",
     "X-DataRobot-Consumer-Type": "gen_ai.request.consumer_type",
 }
-
-_SCALARS = (str, bool, int, float)
 
 
 def header_attributes(headers: Mapping[str, str]) -> Attributes:
@@ -51,9 +51,8 @@ def request_attributes(params: object) -> Attributes:
         attributes[f"gen_ai.prompt.{i}.content"] = content
         attributes["gen_ai.prompt"] = content  # the last message's wins, as in DRUM
         messages.append(_message(role, content))
-    if messages:
-        attributes["gen_ai.input.messages"] = _json(messages)
-    return valid(attributes)
+    _set_json(attributes, "gen_ai.input.messages", messages)
+    return attributes
 
 
 def answer_attributes(answer: object) -> Attributes:
@@ -74,9 +73,8 @@ def answer_attributes(answer: object) -> Attributes:
         if choice.get("finish_reason") is not None:
             output["finish_reason"] = choice["finish_reason"]
         messages.append(output)
-    if messages:
-        attributes["gen_ai.output.messages"] = _json(messages)
-    return valid(attributes)
+    _set_json(attributes, "gen_ai.output.messages", messages)
+    return attributes
 
 
 def answer_from_events(chunks: Iterable[bytes]) -> dict[str, Any]:
@@ -125,21 +123,6 @@ def answer_from_events(chunks: Iterable[bytes]) -> dict[str, Any]:
     }
 
 
-def valid(attributes: Mapping[str, Any]) -> Attributes:
-    """Only the attributes a span can hold: a str, bool, int or float, or a sequence of one
-    of them (None among them allowed), as the SDK keeps them."""
-    return {name: value for name, value in attributes.items() if _valid(value)}
-
-
-def _valid(value: object) -> bool:
-    if isinstance(value, _SCALARS):
-        return True
-    if not isinstance(value, Sequence) or isinstance(value, (str, bytes)):
-        return False
-    kinds = {type(item) for item in value if item is not None}
-    return len(kinds) <= 1 and all(kind in _SCALARS for kind in kinds)
-
-
 def _message(role: object, content: object) -> dict[str, Any]:
     message: dict[str, Any] = {"role": role}
     parts = _parts(content)
@@ -164,11 +147,12 @@ def _parts(content: object) -> list[Any]:
     return [] if content is None else [{"type": "text", "content": str(content)}]
 
 
-def _json(messages: list[dict[str, Any]]) -> str | None:
-    try:
-        return json.dumps(messages)
-    except (TypeError, ValueError):  # a part that is not JSON: the attribute is left out
-        return None
+def _set_json(attributes: Attributes, name: str, messages: list[dict[str, Any]]) -> None:
+    if not messages:
+        return
+    # A part that is not JSON: DRUM leaves the attribute out.
+    with contextlib.suppress(TypeError, ValueError):
+        attributes[name] = json.dumps(messages)
 
 
 def _sorted(indices: set[Any]) -> list[Any]:

@@ -108,7 +108,10 @@ def route_span(name: str | None, request: Request) -> Iterator[RouteSpan]:
     refused: RequestError | None = None
     with tracer.start_as_current_span(name, context=parent) as span:
         if name == CHAT:
-            span.set_attributes(request_attributes(_json_or_none(request.body)))
+            params = _json_or_none(request.body)
+            # A body that is not JSON has none: DRUM's request.json raised before it set any.
+            if params is not None:
+                span.set_attributes(request_attributes(params))
         span.set_attributes(header_attributes(request.headers))
         scope = context.current()
         if scope is not None:

@@ -10,6 +10,7 @@ as the other types stop.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import random
 import signal
@@ -38,6 +39,15 @@ from .adapter import CoreEndpoint
 from .uvicorn_protocol import TimedHTTPProtocol
 
 logger = logging.getLogger(__name__)
+
+
+NO_NATIVE_TELEMETRY: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}}
+    if "telemetry" in inspect.signature(FastAPI).parameters
+    else {}
+)
+"""FastAPI's own OpenTelemetry (0.165+) turned off: it would add a server span, metrics and
+log records on this type only, where the core makes the same ones for every type."""
 
 
 class FastAPIWorkerCtx(WorkerCtx):
@@ -91,6 +101,7 @@ class PredictionServer:
             openapi_url=None,
             # Middleware is fixed here, at build time: Starlette refuses it once started.
             middleware=[Middleware(StdoutFlusherMiddleware, flusher=self.flusher)],
+            **NO_NATIVE_TELEMETRY,
         )
         # An ASGI endpoint (not a function) matches every method: 405 is the core's to give.
         route = Route("/{path:path}", CoreEndpoint(core), include_in_schema=False)

@@ -236,6 +236,14 @@ def test_a_chat_span_has_the_gen_ai_attributes_of_the_request_and_the_answer(
     }
 
 
+def test_a_chat_request_that_is_not_json_leaves_no_gen_ai_attributes(
+    spans: InMemorySpanExporter,
+) -> None:
+    request = Request("POST", "/chat/completions", body=b'{"model": "gpt-x"')
+    assert core_for("chat", "textgeneration").handle(request).status == 400
+    assert dict(only(spans).attributes or {}) == {}
+
+
 def test_a_streamed_answer_has_a_child_span_covering_the_stream(
     spans: InMemorySpanExporter,
 ) -> None:
@@ -255,7 +263,7 @@ def test_a_streamed_answer_has_a_child_span_covering_the_stream(
         "cba",
         "cba",
     )
-    assert "gen_ai.response.model" not in attributes  # the chunks name none
+    assert attributes.get("gen_ai.response.model") is None  # the chunks name none
 
 
 def test_a_stream_read_to_its_end_ends_its_span(spans: InMemorySpanExporter) -> None:
