@@ -20,8 +20,11 @@ Without the endpoint nothing of OpenTelemetry is imported; with it but without t
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
+import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -47,8 +50,8 @@ DISABLED = "OTEL_SDK_DISABLED"
 EXTRA = "otel"
 INSTALL_HINT = f"pip install 'drum-testing[{EXTRA}]' (from a checkout: pip install '.[{EXTRA}]')"
 FLUSH_TIMEOUT_MS = 5_000
-"""How long a stopping worker waits for each signal's last export (the collector may be
-down: the stop must still end within the drain a supervisor allows)."""
+"""How long a stopping worker waits for the last exports (the collector may be down: the
+stop must still end within the drain a supervisor allows)."""
 
 
 def wanted(environ: Mapping[str, str] = os.environ) -> bool:
@@ -85,22 +88,65 @@ class Telemetry:
     stopped: bool = field(default=False, init=False)
 
     def stop(self) -> None:
-        """Export what is left and shut down (idempotent): spans first, then metrics and log
-        records, each within :data:`FLUSH_TIMEOUT_MS`."""
+        """Export what is left and shut down (idempotent). The three providers shut down
+        side by side, each exporting its last batch, and the stop waits at most
+        :data:`FLUSH_TIMEOUT_MS` for them: a collector that is down must not hold the
+        worker past the drain its supervisor allows."""
         if self.stopped:
             return
         self.stopped = True
         tracing.deactivate()
         logging.getLogger().removeHandler(self.log_handler)
-        for provider in (self.tracer_provider, self.meter_provider, self.logger_provider):
-            try:
-                provider.force_flush(FLUSH_TIMEOUT_MS)
-            finally:
-                provider.shutdown()
+        providers = (self.tracer_provider, self.meter_provider, self.logger_provider)
+        threads = [
+            threading.Thread(target=_shut_down, args=(provider,), name="otel-shutdown", daemon=True)
+            for provider in providers
+        ]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + FLUSH_TIMEOUT_MS / 1000
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if any(thread.is_alive() for thread in threads):
+            logger.warning(
+                "OpenTelemetry's last export did not finish within %d ms (is the collector at "
+                "%s up?); what it held is lost",
+                FLUSH_TIMEOUT_MS,
+                os.environ.get(ENDPOINT, "?"),
+            )
+
+
+def _shut_down(provider: TracerProvider | MeterProvider | LoggerProvider) -> None:
+    # shutdown() exports what the batch holds first (force_flush would export it twice
+    # over a slow collector, without a bound in some SDK versions).
+    try:
+        provider.shutdown()
+    except Exception:
+        logger.exception("OpenTelemetry's %s failed to shut down", type(provider).__name__)
+
+
+def check(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether telemetry can start when it is configured; if not (the extra is missing), one
+    warning says so. The server calls it once, at start-up, in its first process."""
+    if not wanted(environ):
+        return True
+    try:
+        for module in ("opentelemetry.sdk", "opentelemetry.exporter.otlp.proto.http"):
+            importlib.import_module(module)
+    except ImportError as exc:
+        logger.warning(
+            "%s is set, but OpenTelemetry is not installed (%s): serving untraced; to trace, %s",
+            ENDPOINT,
+            exc.name or exc,
+            INSTALL_HINT,
+        )
+        return False
+    return True
 
 
 def start(environ: Mapping[str, str] = os.environ) -> Telemetry | None:
-    """Start exporting from this process, if configured (:func:`wanted`); None otherwise.
+    """Start exporting from this process, if configured (:func:`wanted`) and installed;
+    None otherwise (:func:`check` has said why, once, at start-up).
 
     Call it in the process that serves, after any fork, once.
     """
@@ -109,12 +155,7 @@ def start(environ: Mapping[str, str] = os.environ) -> Telemetry | None:
     try:
         providers = _providers()
     except ImportError as exc:
-        logger.warning(
-            "%s is set, but OpenTelemetry is not installed (%s): serving untraced; to trace, %s",
-            ENDPOINT,
-            exc.name or exc,
-            INSTALL_HINT,
-        )
+        logger.debug("OpenTelemetry is not installed (%s): serving untraced", exc.name or exc)
         return None
     logger.info("OpenTelemetry exports to %s (pid %d)", environ[ENDPOINT], os.getpid())
     return providers

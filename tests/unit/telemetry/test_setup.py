@@ -65,13 +65,24 @@ def test_without_the_extra_one_warning_names_it_and_serving_goes_on(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # As if the exporter were not installed: importing it raises ImportError.
+    monkeypatch.setitem(sys.modules, "opentelemetry.exporter.otlp.proto.http", None)
     monkeypatch.setitem(sys.modules, "opentelemetry.exporter.otlp.proto.http._log_exporter", None)
     with caplog.at_level(logging.WARNING):
-        assert setup.start(ON) is None
+        assert setup.check(ON) is False
+        assert setup.start(ON) is None  # in each worker: no second word
     assert not tracing.active()
     (record,) = caplog.records
     assert "OTEL_EXPORTER_OTLP_ENDPOINT is set" in record.getMessage()
     assert "pip install '.[otel]'" in record.getMessage()
+
+
+def test_check_says_nothing_when_installed_or_not_configured(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        assert setup.check({}) is True
+        assert setup.check(ON) is True
+    assert caplog.records == []
 
 
 def test_opentelemetrys_own_records_are_not_exported() -> None:
