@@ -65,10 +65,11 @@ CI_TAG = "ci"
 SERVER_TYPE_ENV = "MLOPS_RUNTIME_PARAM_DRUM_SERVER_TYPE"
 
 FUNCTIONAL_SERVER_TYPES: Mapping[str, Sequence[str]] = {
-    # server type -> the extras its session installs (only what that type needs).
-    "flask": ("flask", "testing"),
-    "gunicorn": ("flask", "gunicorn", "testing"),
-    "fastapi": ("fastapi", "testing"),
+    # server type -> the extras its session installs (only what that type needs); otel:
+    # tests/functional/test_tracing.py exports each type's spans to a receiver.
+    "flask": ("flask", "testing", "otel"),
+    "gunicorn": ("flask", "gunicorn", "testing", "otel"),
+    "fastapi": ("fastapi", "testing", "otel"),
 }
 ALL_EXTRAS = ("flask", "gunicorn", "fastapi", "testing", "otel")
 

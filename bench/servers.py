@@ -16,7 +16,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,10 +89,12 @@ def start_server(
     model: Model = TRIVIAL,
     *,
     drum: str | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Running:
     """One of our server types on a bench model, started and stopped by the test kit; with
     ``drum`` (the ``drum`` program), DRUM's server of that type instead (``flask``: its
-    werkzeug mode; ``gunicorn``), through ``DrumServerRun(runtime="drum")``."""
+    werkzeug mode; ``gunicorn``), through ``DrumServerRun(runtime="drum")``. ``env`` adds
+    variables to the server's environment."""
     run = DrumServerRun(
         model.target_type,
         model.labels,
@@ -104,6 +106,7 @@ def start_server(
         stop_timeout=STOP_GRACE,
         runtime="drum_testing" if drum is None else "drum",
         drum_program=drum,
+        env=env,
     )
     run.start()
     return Running(run.url_server_address, run.process.pid, run.stop)
