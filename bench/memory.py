@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import psutil
+
 from bench.batches import PAIRS, floats_csv
 from bench.report import Target, _judge, _num, _short, _table
 from bench.servers import Running, server_pids
@@ -46,8 +48,17 @@ class MemoryFigures:
         return self.peak_mib - self.before_mib
 
 
+def rss_kib(pid: int) -> int:
+    """A process's resident size; 0 once the pid is gone."""
+    try:
+        return int(psutil.Process(pid).memory_info().rss // 1024)
+    except psutil.Error:
+        return 0
+
+
 def status_kib(pid: int, field: str) -> int:
-    """A ``kB`` line of ``/proc/PID/status`` (``VmRSS``, ``VmHWM``); 0 once the pid is gone."""
+    """A ``kB`` line of ``/proc/PID/status`` (``VmHWM``: the peak psutil does not give, and
+    whose reset through ``clear_refs`` it cannot do); 0 once the pid is gone."""
     try:
         with open(f"/proc/{pid}/status", encoding="utf-8") as file:
             for line in file:
@@ -71,14 +82,14 @@ def reset_peaks(pids: list[int]) -> bool:
 def measure_one(running: Running, body: bytes, content_type: str = "text/csv") -> MemoryFigures:
     """Send ``body`` to ``/predict/`` once and take the group's memory around it."""
     pids = server_pids(running.pgid)
-    figures = MemoryFigures(before_mib=sum(status_kib(p, "VmRSS") for p in pids) / 1024)
+    figures = MemoryFigures(before_mib=sum(rss_kib(p) for p in pids) / 1024)
     sampled = not reset_peaks(pids)
     peak = [figures.before_mib or 0.0]
     done = threading.Event()
 
     def sample() -> None:  # bounded by the request: it stops when done is set
         while not done.wait(SAMPLE_S):
-            peak[0] = max(peak[0], sum(status_kib(p, "VmRSS") for p in pids) / 1024)
+            peak[0] = max(peak[0], sum(rss_kib(p) for p in pids) / 1024)
 
     sampler = threading.Thread(target=sample, daemon=True)
     if sampled:

@@ -75,6 +75,8 @@ class Results:
     """"scored" and "refused" -> server -> ``bench.memory.MemoryFigures``."""
     multipart: dict[str, dict[str, Any]] = field(default_factory=dict)
     """"tiny" and "large" -> server -> ``bench.memory.MemoryFigures`` (``bench.multipart``)."""
+    tracing: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """server -> ``bench.tracing.TracingFigures``: /predict/ with tracing off and on."""
     environment: dict[str, str] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     wall_seconds: float = 0.0

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 
-from bench import batches, chart, environment, load, memory, multipart, report
+from bench import batches, chart, environment, load, memory, multipart, report, tracing
 from bench.bare_apps import MIDDLEWARES
 from bench.report import Results, ServerFigures
 from bench.servers import (
@@ -52,7 +52,7 @@ CONFIGS: dict[str, tuple[str, int | None]] = {
 }
 DRUM_CONFIGS = {"flask": "flask", "gunicorn-1": "gunicorn"}
 """Our config -> DRUM's server of the same kind (DRUM's gunicorn runs 1 worker by default)."""
-SECTIONS = (*CONFIGS, "middleware", "crash", "batches", "memory", "multipart")
+SECTIONS = (*CONFIGS, "middleware", "crash", "batches", "memory", "multipart", "tracing")
 BATCH_SERVERS = {
     "flask": ("flask", None),
     "gunicorn-1": ("gunicorn", 1),
@@ -220,6 +220,10 @@ def run_all(args: argparse.Namespace, results: Results, log_dir: Path) -> None:
             with started_servers(args, log_dir, TRIVIAL) as servers:
                 forms = multipart.measure(case, servers, _say)
             results.multipart[case] = {k: dataclasses.asdict(v) for k, v in forms.items()}
+    if "tracing" in only:
+        _say("tracing: /predict/ with OpenTelemetry off and on (a loopback OTLP receiver)")
+        traced = tracing.measure(log_dir, args.duration, args.warmup, _say, drum=args.drum)
+        results.tracing = tracing.as_json(traced)
 
 
 @contextlib.contextmanager
@@ -267,6 +271,12 @@ NOTES = [
     "with 2 workers, which worker gets each of the 4 connections is settled when wrk "
     "connects, once per round; all four on one worker halves that round, so 2-worker figures "
     "vary most (the range of the rounds is in brackets, and the chart's whiskers)",
+    "tracing: each server started twice on the trivial model, without "
+    "`OTEL_EXPORTER_OTLP_ENDPOINT` and with it pointing at a loopback OTLP/HTTP receiver in the "
+    "bench process (`drum_testing.testing.otlp`), the two loaded in turns as above; requests "
+    "without `traceparent` (each its own trace); spans per request: `drum.invocations` spans "
+    "received by the time both stopped, over the requests of the timed rounds (warm-up "
+    "included, so a little over 1 when none is lost; `bench/tracing.py`)",
     "bare apps start once (their start-up is for context); client and servers share the machine",
     "DRUM (`--drum`): `drum server` with werkzeug (`DRUM_SERVER_TYPE` werkzeug) or its default "
     'gunicorn (1 sync worker), on the same model, started by `DrumServerRun(runtime="drum")` '
@@ -323,7 +333,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     began = time.monotonic()
     facts = environment.machine()
     busy = environment.busy_before()
-    facts["busy_before"] = "unknown" if busy is None else f"{busy:.0f}%"
+    facts["busy_before"] = f"{busy:.0f}%"
     if busy is not None and busy > BUSY_WARNING:
         _say(f"the CPUs were {busy:.0f}% busy before the run: the figures will suffer")
     given = sys.argv[1:] if argv is None else list(argv)
@@ -365,6 +375,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         targets += multipart.evaluate(forms)
         extra.append(("Multipart forms", multipart.table(forms)))
+    if results.tracing:
+        text = tracing.table(tracing.from_json(results.tracing))
+        extra.append(("/predict/ with tracing off and on (OpenTelemetry, OTLP/HTTP)", text))
     why_no_chart = chart.write_chart(args.chart, results)
     report.write_json(args.json, results, targets)
     report.write_markdown(
@@ -372,7 +385,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(report.text_report(results, targets, extra))
     groups = (results.ours, results.bare, results.drum, results.middleware, results.crash)
-    if any(figures.error for group in groups for figures in group.values()):
+    traced_errors = any(item.get("error") for item in results.tracing.values())
+    if traced_errors or any(figures.error for group in groups for figures in group.values()):
         _say(f"server logs kept in {log_dir}")
     else:
         shutil.rmtree(log_dir, ignore_errors=True)

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 from bench.load import Request
 from drum_testing.launch.drum import GUARD_MODULE
@@ -88,10 +89,12 @@ def start_server(
     model: Model = TRIVIAL,
     *,
     drum: str | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Running:
     """One of our server types on a bench model, started and stopped by the test kit; with
     ``drum`` (the ``drum`` program), DRUM's server of that type instead (``flask``: its
-    werkzeug mode; ``gunicorn``), through ``DrumServerRun(runtime="drum")``."""
+    werkzeug mode; ``gunicorn``), through ``DrumServerRun(runtime="drum")``. ``env`` adds
+    variables to the server's environment."""
     run = DrumServerRun(
         model.target_type,
         model.labels,
@@ -103,6 +106,7 @@ def start_server(
         stop_timeout=STOP_GRACE,
         runtime="drum_testing" if drum is None else "drum",
         drum_program=drum,
+        env=env,
     )
     run.start()
     return Running(run.url_server_address, run.process.pid, run.stop)
@@ -184,23 +188,20 @@ def server_pids(pgid: int) -> list[int]:
 
 def _is_watchdog(pid: int) -> bool:
     try:
-        with open(f"/proc/{pid}/cmdline", "rb") as file:
-            return GUARD_MODULE.encode() in file.read().split(b"\0")
-    except OSError:
+        return GUARD_MODULE in psutil.Process(pid).cmdline()
+    except psutil.Error:
         return False  # exited meanwhile: counts for nothing either way
 
 
 def group_memory(pgid: int) -> tuple[int, int]:
-    """``(bytes, processes)``: the summed RSS of the server's processes in group ``pgid``."""
-    page = os.sysconf("SC_PAGE_SIZE")
+    """``(bytes, processes)``: the summed RSS of the server's processes in group ``pgid``
+    (RSS, as every figure of BENCHMARKS.md and DRUM's ``drum_rss``)."""
     total = count = 0
     for pid in server_pids(pgid):
         try:
-            with open(f"/proc/{pid}/statm", encoding="utf-8") as file:
-                resident = int(file.read().split()[1])
-        except (OSError, ValueError, IndexError):
+            total += psutil.Process(pid).memory_info().rss
+        except psutil.Error:
             continue  # exited meanwhile
-        total += resident * page
         count += 1
     return total, count
 

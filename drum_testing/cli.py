@@ -27,6 +27,7 @@ from .config.console import PROG, fail
 from .config.options import CHECK, SCORE, SERVER
 from .config.parser import OneLineParser, add_options
 from .config.settings import SettingsError
+from .version import DRUM_VERSION, VERSION
 
 COMMANDS = {
     SERVER: "serve a model folder over HTTP",
@@ -39,10 +40,23 @@ COMMANDS = {
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line, every subcommand's options from the options table."""
     parser = OneLineParser(prog=PROG, description="A DRUM-compatible prediction runtime.")
+    # As DRUM's ``drum --version`` ("drum 1.18.1"), plus the DRUM version whose behaviour we
+    # serve: argparse's, not a row of the options table, which holds the subcommands' options.
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=version_line(),
+        help="print drum-testing's version and the DRUM version it serves, and exit",
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     for command, help in COMMANDS.items():
         add_options(commands.add_parser(command, help=help), command)
     return parser
+
+
+def version_line() -> str:
+    """What ``--version`` prints: ``drum-testing 0.1.0 (serves DRUM 1.18.1)``."""
+    return f"{PROG} {VERSION} (serves DRUM {DRUM_VERSION})"
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:

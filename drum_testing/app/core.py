@@ -29,6 +29,7 @@ from drum_testing.model.model import Model
 from drum_testing.telemetry.access import log_access
 from drum_testing.telemetry.context import RequestScope, request_scope
 from drum_testing.telemetry.stream import ScopedStream
+from drum_testing.telemetry.tracing import route_span
 from drum_testing.version import DRUM_VERSION, VERSION
 
 from .failures import model_failure
@@ -269,7 +270,8 @@ class PredictionCore:
             return error_response(513, f"ERROR: {self.load_error}", self.load_detail)
         if request.body_fault is not None:
             raise RequestError(request.body_fault.value, self._body_fault_message(request))
-        return route.handler(self.serving, request)
+        with route_span(route.span, request) as span:
+            return span.answered(route.handler(self.serving, request))
 
     @staticmethod
     def _allowed(route: Route) -> frozenset[str]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from drum_testing.telemetry.tracing import CHAT, INVOCATIONS, PREDICT_UNSTRUCTURED, TRANSFORM
+
 from . import chat, metadata, scoring
 from .state import Handler
 
@@ -30,6 +32,9 @@ class Route:
     error_server: bool = False
     """True for the routes DRUM's error server registers (liveness and scoring): when the
     model failed to load they answer 513 with the load error; the others are then 404."""
+    span: str | None = None
+    """The span DRUM opens around the route's work (OpenTelemetry, when tracing is on);
+    None for the routes DRUM does not trace."""
 
 
 ROUTES: Mapping[str, Route] = {
@@ -40,14 +45,18 @@ ROUTES: Mapping[str, Route] = {
     "/info/": Route(GET, metadata.info),
     "/capabilities/": Route(GET, metadata.capabilities),
     "/stats/": Route(GET, metadata.stats),
-    "/predict/": Route(POST, scoring.predict, error_server=True),
-    "/predictions/": Route(POST, scoring.predict, error_server=True),
-    "/invocations": Route(POST, scoring.predict, error_server=True),
-    "/transform/": Route(POST, scoring.transform, error_server=True),
-    "/predictUnstructured/": Route(POST, scoring.predict_unstructured, error_server=True),
-    "/predictionsUnstructured/": Route(POST, scoring.predict_unstructured, error_server=True),
-    "/chat/completions": Route(POST, chat.chat),
-    "/v1/chat/completions": Route(POST, chat.chat),
+    "/predict/": Route(POST, scoring.predict, error_server=True, span=INVOCATIONS),
+    "/predictions/": Route(POST, scoring.predict, error_server=True, span=INVOCATIONS),
+    "/invocations": Route(POST, scoring.predict, error_server=True, span=INVOCATIONS),
+    "/transform/": Route(POST, scoring.transform, error_server=True, span=TRANSFORM),
+    "/predictUnstructured/": Route(
+        POST, scoring.predict_unstructured, error_server=True, span=PREDICT_UNSTRUCTURED
+    ),
+    "/predictionsUnstructured/": Route(
+        POST, scoring.predict_unstructured, error_server=True, span=PREDICT_UNSTRUCTURED
+    ),
+    "/chat/completions": Route(POST, chat.chat, span=CHAT),
+    "/v1/chat/completions": Route(POST, chat.chat, span=CHAT),
     "/models": Route(GET, chat.models),
     "/v1/models": Route(GET, chat.models),
 }

@@ -14,7 +14,6 @@ interrupted (every server is stopped first).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import sys
 from collections.abc import Mapping
@@ -24,12 +23,16 @@ from drum_testing.config.console import PROG, fail
 from drum_testing.config.options import CHECK, option
 from drum_testing.config.settings import Settings, TargetType
 from drum_testing.errors import ModelLoadError
+from drum_testing.install import install_command, not_installed
 from drum_testing.model.folder import check_code_dir
 from drum_testing.servers import registry
 
 from .options import CheckOptions, installed_types
 
-TEST_KIT_HINT = "pip install 'drum-testing[testing]'"
+CHECK_EXTRA = "check"
+"""The extra that installs everything check needs: its HTTP client and every server type."""
+NEEDS = ("requests",)
+"""What check imports beyond the runtime (besides the server types it starts)."""
 INTERRUPTED = 130
 """Ctrl-C, as a shell reports it (128 + SIGINT)."""
 
@@ -50,8 +53,6 @@ class UsageError(ValueError):
 def build_options(
     settings: Settings, args: argparse.Namespace, environ: Mapping[str, str]
 ) -> CheckOptions:
-    if importlib.util.find_spec("requests") is None:
-        raise UsageError(f"check needs the test kit, which is not installed: {TEST_KIT_HINT}")
     try:
         check_code_dir(settings.code_dir)
     except ModelLoadError as exc:
@@ -60,8 +61,7 @@ def build_options(
         types = installed_types()
         if not types:
             raise UsageError(
-                "no server type is installed: pip install 'drum-testing[flask]' (or "
-                "[gunicorn], [fastapi])"
+                f"no server type is installed: {install_command(CHECK_EXTRA)} installs every one"
             )
     else:
         types = args.types
@@ -114,9 +114,16 @@ def build_options(
 def run(settings: Settings, args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     """Run ``check`` from parsed arguments; the exit status.
 
-    The check's machinery needs the test kit (requests), imported only once
-    :func:`build_options` has found it installed.
+    The check's machinery needs requests, imported only once it is found installed: without
+    it, one line naming the extra, as for a server type that is not installed.
     """
+    missing = not_installed(NEEDS)
+    if missing:
+        return fail(
+            CHECK,
+            f"checking a model needs {', '.join(missing)}, which is not installed: "
+            f"{install_command(CHECK_EXTRA)}",
+        )
     from .junit import to_junit
     from .probes import InputError
     from .progress import ProgressLine

@@ -30,6 +30,9 @@ class ServerResult:
     name: str
     ready_seconds: float | None = None
     idle_mib: float | None = None
+    idle_memory: str | None = None
+    """Which figure ``idle_mib`` is: ``PSS`` (Linux), ``USS`` or ``RSS``
+    (:data:`~.speed.MEMORY_FIGURES`)."""
     error: str | None = None
     """Why it did not start (its exit status, command and log tail)."""
     latency: list[Latency] = field(default_factory=list)
@@ -44,6 +47,7 @@ class ServerResult:
             "started": self.started,
             "ready_seconds": self.ready_seconds,
             "idle_mib": self.idle_mib,
+            "idle_memory": self.idle_memory,
             "error": self.error,
             "latency": [latency.to_dict() for latency in self.latency],
         }

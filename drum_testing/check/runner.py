@@ -29,7 +29,7 @@ from .observe import LogCursor, send
 from .options import DRUM, CheckOptions
 from .probes import Probe, Probes
 from .report import CheckReport, ProbeResult, ServerResult
-from .speed import TimingClient, group_rss_mib, time_probe
+from .speed import TimingClient, group_memory, time_probe
 
 Progress = Callable[[str], None]
 """Told what the check is doing, a few words at a time (the terminal's progress line)."""
@@ -108,7 +108,10 @@ def started_servers(
             name: Server(name, run) for name, run in runs.items() if report.servers[name].started
         }
         for name, server in servers.items():
-            report.servers[name].idle_mib = group_rss_mib(server.run.process.pid)
+            memory = group_memory(server.run.process.pid)
+            if memory is not None:
+                report.servers[name].idle_mib = memory.mib
+                report.servers[name].idle_memory = memory.figure
         try:
             yield servers
         finally:

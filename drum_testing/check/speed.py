@@ -16,12 +16,12 @@ import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import psutil
+
+from drum_testing.launch.drum import GUARD_MODULE
 from drum_testing.launch.process import group_pids
 
 from .probes import Probe
-
-GUARD_MODULE = b"drum_testing.launch.guard"
-"""Real DRUM's watchdog shares its process group; it is ours, so it is not counted."""
 
 
 @dataclass(frozen=True)
@@ -133,31 +133,59 @@ def time_probe(client: TimingClient, probe: Probe, *, count: int, seconds: float
     )
 
 
-def _rss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass  # exited meanwhile
-    return 0
+MEMORY_FIGURES = ("pss", "uss", "rss")
+"""What a process's memory is measured as, the best first: PSS (its private pages plus its
+share of those it shares: summed over a pre-fork server's workers, the pages they share are
+counted once; Linux), USS (its private pages only: the sum leaves shared pages out; macOS,
+Windows), RSS (every page it maps: the sum counts shared pages once per process)."""
 
 
-def _is_guard(pid: int) -> bool:
+@dataclass(frozen=True)
+class GroupMemory:
+    """A server's memory, summed over its processes."""
+
+    figure: str
+    """Which one of :data:`MEMORY_FIGURES`, in capitals: ``PSS``, ``USS`` or ``RSS``."""
+    mib: float
+
+
+def _memory(process: psutil.Process) -> dict[str, int] | None:
+    """The figures psutil has for ``process`` (None once it is gone)."""
     try:
-        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-            return GUARD_MODULE in cmdline.read()
-    except OSError:
+        try:
+            found = process.memory_full_info()._asdict()
+        except psutil.AccessDenied:  # the full figures may need more rights than the basic
+            found = process.memory_info()._asdict()
+    except psutil.Error:
+        return None
+    return {name: found[name] for name in MEMORY_FIGURES if name in found}
+
+
+def _is_guard(process: psutil.Process) -> bool:
+    """Whether ``process`` is real DRUM's watchdog, which shares its process group: it is
+    ours, so it is not counted."""
+    try:
+        return GUARD_MODULE in process.cmdline()
+    except psutil.Error:
         return False
 
 
-def group_rss_mib(pgid: int) -> float | None:
-    """Resident memory summed over a server's process group (its workers included), in MiB;
-    None where ``/proc`` is missing. Forked workers share pages, so the sum overstates
-    a pre-fork server a little, as ``ps`` and the benchmarks do."""
-    try:
-        pids = group_pids(pgid)
-    except OSError:
+def group_memory(pgid: int) -> GroupMemory | None:
+    """The memory of a server's process group (its workers included; real DRUM's watchdog,
+    ours, left out), as the best figure of :data:`MEMORY_FIGURES` every process has: PSS on
+    Linux. None when no process of the group is left."""
+    sizes = []
+    for pid in group_pids(pgid):
+        try:
+            process = psutil.Process(pid)
+        except psutil.Error:
+            continue  # exited meanwhile
+        if _is_guard(process):
+            continue
+        found = _memory(process)
+        if found is not None:
+            sizes.append(found)
+    if not sizes:
         return None
-    return round(sum(_rss_kib(pid) for pid in pids if not _is_guard(pid)) / 1024, 1)
+    figure = next(name for name in MEMORY_FIGURES if all(name in size for size in sizes))
+    return GroupMemory(figure.upper(), round(sum(size[figure] for size in sizes) / 2**20, 1))

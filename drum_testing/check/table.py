@@ -92,18 +92,23 @@ def render(report: CheckReport) -> str:
     """The whole report as text."""
     options = report.options
     started = [name for name, server in report.servers.items() if server.started]
+    # The memory figure (PSS, USS, RSS) names the column when every server has the same one,
+    # as on one machine they do; else each figure says which it is.
+    figures = {server.idle_memory for server in report.servers.values() if server.idle_mib}
+    memory = figures.pop() if len(figures) == 1 else None
     lines = [
         f"drum-testing check: {shown(options.code_dir)} ({options.target_type.value}), "
         f"input {shown(options.input)}",
         "",
         "Servers",
         *grid(
-            ["server", "ready s", "idle MiB", "status"],
+            ["server", "ready s", f"idle {memory} MiB" if memory else "idle MiB", "status"],
             [
                 [
                     name,
                     figure(server.ready_seconds, 2),
-                    figure(server.idle_mib),
+                    figure(server.idle_mib)
+                    + (f" ({server.idle_memory})" if not memory and server.idle_memory else ""),
                     "started" if server.started else "did not start",
                 ]
                 for name, server in report.servers.items()

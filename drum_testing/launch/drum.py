@@ -16,14 +16,15 @@ What differs from our server, and how each guarantee is kept:
   its ``werkzeug`` type and ``gunicorn`` its ``gunicorn`` type. It has no FastAPI type.
 * **The port**: DRUM binds ``--address`` itself and cannot take a socket, so a free port is
   chosen and may be taken by another process before DRUM binds it. Readiness therefore
-  proves ownership (:meth:`DrumLauncher.claim`): on Linux the socket listening on the port
-  must be an open file of a process in the run's process group
+  proves ownership (:meth:`DrumLauncher.claim`): every socket listening on the port must be
+  one of a process in the run's process group (psutil's, where it may list them all)
   (:mod:`~drum_testing.launch.listeners`); another listener means the port is someone
   else's. DRUM's own "in use" messages in the log (werkzeug's "Port N is in use",
   gunicorn's "Connection in use") mean the same. Either way :class:`PortTaken` is raised and
   the run starts again on a new port, :data:`PORT_ATTEMPTS` times at most (an explicit
-  ``port=`` is never changed). Without ``/proc``, ownership falls back to: the process is
-  alive, the log shows no collision, and (gunicorn) the log says it listens on the port.
+  ``port=`` is never changed). Where psutil may not list other users' sockets (macOS),
+  ownership falls back to: the group listens on the port, or the process is alive, the log
+  shows no collision, and (gunicorn) the log says it listens on the port.
 * **Gunicorn's control socket**: gunicorn 25.1+ opens one at a fixed path per user
   (``$XDG_RUNTIME_DIR/gunicorn.ctl``, else ``~/.gunicorn/gunicorn.ctl``); a second gunicorn
   unlinks the first one's, and the first, stopping, unlinks the second's. DRUM's

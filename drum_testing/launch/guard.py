@@ -79,12 +79,6 @@ def parse(argv: Sequence[str]) -> Guard:
 
 def others_running(pgid: int) -> bool:
     """Whether a process of group ``pgid`` other than this one is still running."""
-    if not os.path.isdir("/proc"):  # no procfs: the leader (pid == pgid) stands for the group
-        try:
-            os.kill(pgid, 0)
-        except ProcessLookupError:
-            return False
-        return True
     return any(pid != os.getpid() for pid in running_members(pgid))
 
 

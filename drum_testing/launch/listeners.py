@@ -2,9 +2,10 @@
 
 A server that binds the port it is told (real DRUM) may find it taken by another process
 between being told and binding; a ``/ping/`` answered on that port would then be the other
-process's. On Linux the kernel says who listens: the socket listening on the port
-(``/proc/net/tcp{,6}``, by inode) must be an open file of a process of the group
-(``/proc/PID/fd``). Elsewhere the answer is :attr:`Owner.UNKNOWN`.
+process's. psutil says who listens: every socket listening on the port must be one of a
+process of the group. Where psutil may not list other users' sockets (macOS, unless root),
+the group's own sockets still show whether it listens: :attr:`Owner.US` when it does, else
+:attr:`Owner.UNKNOWN`.
 
 ::
 
@@ -15,68 +16,55 @@ process's. On Linux the kernel says who listens: the socket listening on the por
 from __future__ import annotations
 
 import enum
-import os
-from pathlib import Path
+from typing import Any
+
+import psutil
 
 from .process import group_pids
 
 
 class Owner(enum.Enum):
-    """Who listens on a port, as far as ``/proc`` tells."""
+    """Who listens on a port, as far as the system tells."""
 
     NOBODY = "nobody"
     US = "us"
     OTHER = "another process"
-    UNKNOWN = "unknown (no /proc)"
+    UNKNOWN = "unknown (the system does not say)"
 
 
-def listening_inodes(port: int) -> list[int] | None:
-    """The inodes of the TCP sockets listening on ``port`` (any address), None without /proc."""
-    tables = [Path("/proc/net/tcp"), Path("/proc/net/tcp6")]
-    if not tables[0].exists():
-        return None
-    inodes = []
-    for table in tables:
-        try:
-            lines = table.read_text(encoding="ascii", errors="replace").splitlines()[1:]
-        except OSError:
-            continue  # no IPv6
-        for line in lines:
-            # "sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode ..."
-            fields = line.split()
-            if len(fields) > 9 and fields[3] == "0A" and int(fields[1][-4:], 16) == port:
-                inodes.append(int(fields[9]))
-    return inodes
+def _listens(connection: Any, port: int) -> bool:
+    """Whether a psutil connection (system-wide or a process's: psutil's private types, which
+    move between its versions) is a socket listening on ``port``."""
+    return connection.status == psutil.CONN_LISTEN and bool(
+        connection.laddr and connection.laddr.port == port
+    )
 
 
-def group_socket_inodes(pgid: int) -> set[int]:
-    """The inodes of the sockets the processes of group ``pgid`` have open."""
-    inodes = set()
+def group_listens(port: int, pgid: int) -> bool:
+    """Whether a process of group ``pgid`` has a socket listening on ``port``."""
     for pid in group_pids(pgid):
         try:
-            fds = os.listdir(f"/proc/{pid}/fd")
-        except OSError:
+            connections = psutil.Process(pid).net_connections(kind="tcp")
+        except psutil.Error:
             continue  # exited meanwhile
-        for fd in fds:
-            try:
-                target = os.readlink(f"/proc/{pid}/fd/{fd}")
-            except OSError:
-                continue
-            if target.startswith("socket:["):
-                inodes.add(int(target[8:-1]))
-    return inodes
+        if any(_listens(connection, port) for connection in connections):
+            return True
+    return False
 
 
 def port_owner(port: int, pgid: int) -> Owner:
-    """Whether the socket listening on ``port`` belongs to process group ``pgid``.
+    """Whether the sockets listening on ``port`` (any address) belong to process group
+    ``pgid``.
 
-    Any listener on the port that is not the group's (inode 0, a socket whose process is
-    gone, included) makes it :attr:`Owner.OTHER`, whatever the group also has.
+    Any listener on the port that is not the group's (one whose process psutil cannot name
+    included) makes it :attr:`Owner.OTHER`, whatever the group also has.
     """
-    listeners = listening_inodes(port)
-    if listeners is None:
-        return Owner.UNKNOWN
+    try:
+        connections = psutil.net_connections(kind="tcp")
+    except psutil.AccessDenied:  # other users' sockets are hidden: only ours can be told
+        return Owner.US if group_listens(port, pgid) else Owner.UNKNOWN
+    listeners = [connection for connection in connections if _listens(connection, port)]
     if not listeners:
         return Owner.NOBODY
-    ours = group_socket_inodes(pgid)
-    return Owner.US if all(inode in ours for inode in listeners) else Owner.OTHER
+    ours = set(group_pids(pgid))
+    return Owner.US if all(listener.pid in ours for listener in listeners) else Owner.OTHER

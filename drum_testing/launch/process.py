@@ -29,6 +29,8 @@ import subprocess
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
+import psutil
+
 POLL_INTERVAL = 0.02
 """How often :func:`wait_for` re-checks a condition that offers nothing to block on."""
 
@@ -108,27 +110,32 @@ def group_exists(pgid: int) -> bool:
         return False
     except PermissionError:
         pass  # it exists, it just isn't ours to signal
-    if not os.path.isdir("/proc"):
-        return True  # no procfs (macOS): zombies count, so wait for init to reap them
     return bool(running_members(pgid))
 
 
-def running_members(pgid: int) -> list[int]:
-    """The processes of group ``pgid`` that have not exited (zombies left out), from /proc."""
-    with os.scandir("/proc") as entries:
-        pids = [entry.name for entry in entries if entry.name.isdigit()]
-    members = []
-    for pid in pids:
+GONE = frozenset({psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD})
+"""Process states of a process that has exited (it may wait to be reaped)."""
+
+
+def group_pids(pgid: int, *, running: bool = False) -> list[int]:
+    """The processes of group ``pgid``; with ``running``, those that have not exited
+    (zombies left out). psutil's on every platform; the group of each is the system's."""
+    pids = []
+    for process in psutil.process_iter():
         try:
-            with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as file:
-                stat = file.read()
-        except OSError:
-            continue  # exited meanwhile
-        # "pid (comm) state ppid pgrp ...", and comm may contain spaces and parentheses.
-        state, _ppid, pgrp = stat[stat.rindex(")") + 2 :].split()[:3]
-        if int(pgrp) == pgid and state not in ("Z", "X"):
-            members.append(int(pid))
-    return members
+            if os.getpgid(process.pid) != pgid:
+                continue
+            if running and process.status() in GONE:
+                continue
+        except (OSError, psutil.Error):
+            continue  # exited meanwhile, or not ours to look at
+        pids.append(process.pid)
+    return pids
+
+
+def running_members(pgid: int) -> list[int]:
+    """The processes of group ``pgid`` that have not exited (zombies left out)."""
+    return group_pids(pgid, running=True)
 
 
 def signal_group(pgid: int, sig: signal.Signals) -> bool:
@@ -270,20 +277,3 @@ def describe_returncode(code: int | None) -> str:
         except ValueError:
             return f"signal {-code}"
     return f"exit code {code}"
-
-
-def group_pids(pgid: int) -> list[int]:
-    """The processes of group ``pgid`` (read from ``/proc``)."""
-    pids = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", encoding="utf-8", errors="replace") as file:
-                stat = file.read()
-            # "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
-            if int(stat[stat.rindex(")") + 2 :].split()[2]) == pgid:
-                pids.append(int(name))
-        except (OSError, ValueError, IndexError):
-            continue  # exited meanwhile
-    return pids

@@ -6,10 +6,10 @@ without importing any framework.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Mapping
 
 from drum_testing.config.settings import ServerType
+from drum_testing.install import install_command, not_installed
 
 REQUIRED_MODULES: Mapping[ServerType, tuple[str, ...]] = {
     ServerType.FLASK: ("flask", "werkzeug"),
@@ -24,17 +24,10 @@ others load it in the process that was started, before serving."""
 
 def missing_modules(server_type: ServerType) -> list[str]:
     """The modules ``server_type`` needs that are not installed (none: it can run)."""
-    missing = []
-    for name in REQUIRED_MODULES[server_type]:
-        try:
-            found = importlib.util.find_spec(name) is not None
-        except (ImportError, ValueError):  # a broken package, or one blocked in sys.modules
-            found = False
-        if not found:
-            missing.append(name)
-    return missing
+    return not_installed(REQUIRED_MODULES[server_type])
 
 
 def install_hint(server_type: ServerType) -> str:
-    """The command that installs what ``server_type`` needs."""
-    return f"pip install 'drum-testing[{server_type.value}]'"
+    """The command that installs what ``server_type`` needs: its extra, into this
+    installation (a checkout's path where it came from one)."""
+    return install_command(server_type.value)

@@ -19,6 +19,7 @@ from drum_testing.config.options import options_for
 from drum_testing.config.server_params import unserved_notices
 from drum_testing.config.settings import DEFAULT_SOURCE, ServerType, Settings
 from drum_testing.errors import ModelLoadError
+from drum_testing.telemetry import setup as telemetry
 from drum_testing.telemetry.logs import configure_logging
 
 from .extensions import ExtensionError, check_extensions
@@ -105,6 +106,7 @@ def serve(settings: Settings) -> int:
     except ListenError as exc:
         return fail(COMMAND, str(exc))
     log_notices(settings)  # a server that cannot listen is one line, as before
+    telemetry.check()  # once here: each worker then serves untraced without a word
     if settings.lifeline_fd is not None:
         watch_lifeline(settings.lifeline_fd)
     if settings.server_type in LOADS_IN_WORKERS:

@@ -30,6 +30,15 @@ report when one finds a problem (:mod:`~drum_testing.testing.model_check`)::
 
     def test_safe_to_serve(drum_check: DrumCheckFactory) -> None:
         drum_check("regression", None, "model/", "model/data.csv")
+
+``otlp_receiver`` is a loopback OTLP/HTTP receiver, started for the test and stopped after it,
+to test what a server or a model exports (:mod:`~drum_testing.testing.otlp`; it needs
+``opentelemetry-proto``)::
+
+    def test_traced(drum_server: DrumServerFactory, otlp_receiver: OTLPReceiver) -> None:
+        run = drum_server("regression", None, "model/", env=otlp_receiver.env())
+        requests.post(run.url_server_address + "/predict/", files={"X": b"x\n1\n"})
+        otlp_receiver.wait_for_spans("drum.invocations")
 """
 
 from __future__ import annotations
@@ -45,6 +54,8 @@ import pytest
 from drum_testing.launch.arguments import RUNTIMES
 from drum_testing.launch.drum_signature import resolve_server_type
 from drum_testing.launch.run import LOG_TAIL_LINES, DrumServerRun
+
+from .otlp import OTLPReceiver
 
 if TYPE_CHECKING:  # the check needs requests: imported when a check runs
     from drum_testing.check.report import CheckReport
@@ -162,6 +173,14 @@ def drum_check(tmp_path: Path) -> DrumCheckFactory:
             pytest.fail(str(failed), pytrace=False)
 
     return check
+
+
+@pytest.fixture
+def otlp_receiver() -> Iterator[OTLPReceiver]:
+    """A started loopback OTLP/HTTP receiver (:class:`~drum_testing.testing.otlp.OTLPReceiver`),
+    stopped when the test ends; ``env()`` is what points a server's exporters at it."""
+    with OTLPReceiver() as receiver:
+        yield receiver
 
 
 @pytest.fixture(scope="session")

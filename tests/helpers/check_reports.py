@@ -67,6 +67,7 @@ def example_report() -> CheckReport:
             "flask",
             ready_seconds=1.234,
             idle_mib=80.5,
+            idle_memory="PSS",
             latency=[Latency(1, 20, 0, 1.5, 2.25), Latency(100, 20, 1, 3.0, 4.75)],
         ),
         "gunicorn": ServerResult("gunicorn", error=START_ERROR),
@@ -74,9 +75,10 @@ def example_report() -> CheckReport:
             "fastapi",
             ready_seconds=0.5,
             idle_mib=1234.56,
+            idle_memory="PSS",
             latency=[Latency(1, 20, 0, 1.0, 1.25), Latency(100, 20, 20, None, None)],
         ),
-        DRUM: ServerResult(DRUM, ready_seconds=9.0, idle_mib=300.0),
+        DRUM: ServerResult(DRUM, ready_seconds=9.0, idle_mib=300.0, idle_memory="PSS"),
     }
     batch = ProbeResult(
         probe("batch (2 rows)", rows=2),

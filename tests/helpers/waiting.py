@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from pathlib import Path
 
+import psutil
 import pytest
 
 from drum_testing.launch import process
+from drum_testing.launch.process import GONE
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
@@ -20,11 +20,8 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0, what: str = "
 def running(pid: int) -> bool:
     """Whether ``pid`` exists and has not exited (a zombie waiting for init has exited)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() not in GONE
+    except psutil.NoSuchProcess:
         return False
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True  # no procfs: assume the worst
-    return stat[stat.rindex(")") + 2] not in "ZX"
+    except psutil.AccessDenied:
+        return True  # it exists; not ours to look at

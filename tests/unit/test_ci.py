@@ -174,6 +174,7 @@ def test_functional_sessions_are_known_server_types(
         session_extras = set(noxfile.FUNCTIONAL_SERVER_TYPES[server_type])
         assert server_type in session_extras  # the type's own extra
         assert "testing" in session_extras
+        assert "otel" in session_extras  # tests/functional/test_tracing.py
         assert session_extras <= extras
 
 

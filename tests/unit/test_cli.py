@@ -8,6 +8,7 @@ listening socket or a model import run ``python -m drum_testing server`` as a su
 from __future__ import annotations
 
 import dataclasses
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -23,8 +24,10 @@ from drum_testing import cli
 from drum_testing.config.build import DRUM_DEFAULT_NOTICE, build_settings
 from drum_testing.config.options import OPTIONS
 from drum_testing.config.settings import SERVER_TYPE_ENV, ServerType, Settings, TargetType
+from drum_testing.install import install_command
 from drum_testing.servers import registry as servers
 from drum_testing.servers import serve as serve_module
+from drum_testing.version import DRUM_VERSION, VERSION
 from tests.helpers.models import MODELS
 
 ADDRESS_ENV = "ADDRESS"
@@ -212,7 +215,7 @@ def test_a_server_type_whose_extra_is_missing_is_one_line_before_the_model_loads
     missing = "gunicorn" if server_type is ServerType.GUNICORN else "fastapi, uvicorn"
     assert err[0] == (
         f"{ERROR_PREFIX}the {server_type.value} server type needs {missing}, which is not "
-        f"installed: pip install 'drum-testing[{server_type.value}]'"
+        f"installed: {install_command(server_type.value)}"
     )
 
 
@@ -913,3 +916,32 @@ def test_both_subcommands_take_the_model_options(command: str) -> None:
         "DEBUG",  # DRUM's word, read as the level it means
     )
     assert (args.runtime_params_file, args.show_stacktrace) == (Path("p.yaml"), True)
+
+
+# --- --version ------------------------------------------------------------------------------
+
+
+def test_version_names_ours_and_the_drum_version_served(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, err, out = run_main(["--version"], {}, capsys)
+    # As DRUM's `drum --version` ("drum 1.18.1"): stdout, exit 0; ours adds what it serves.
+    assert (status, err) == (0, [])
+    assert out == f"drum-testing {VERSION} (serves DRUM {DRUM_VERSION})\n"
+
+
+def test_version_is_the_installed_distributions() -> None:
+    assert importlib.metadata.version("drum-testing") == VERSION
+
+
+def test_python_m_drum_testing_version() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "drum_testing", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=subprocess_env(),
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == f"drum-testing {VERSION} (serves DRUM {DRUM_VERSION})\n"

@@ -20,6 +20,7 @@ from tests.contract.improvements import (
     load,
     render,
 )
+from tests.contract.tracing import TRACED
 
 
 def test_contract_md_holds_the_rendered_list() -> None:
@@ -30,7 +31,7 @@ def test_contract_md_holds_the_rendered_list() -> None:
 
 
 def test_every_entry_names_battery_cases() -> None:
-    ids = {case.id for case in CASES}
+    ids = {case.id for case in CASES} | {traced.id for traced in TRACED}  # spans: traced ones
     for entry in load():
         assert entry.why
         assert "TODO" not in entry.why

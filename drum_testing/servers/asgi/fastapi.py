@@ -10,6 +10,7 @@ as the other types stop.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import random
 import signal
@@ -32,12 +33,22 @@ from drum_testing.servers.extensions import FASTAPI_EXTENSION, find_extension
 from drum_testing.servers.flusher import StdoutFlusher, StdoutFlusherMiddleware
 from drum_testing.servers.shutdown import ABANDONED, abandon_if_busy, recycling
 from drum_testing.servers.worker_ctx import WorkerCtx
+from drum_testing.telemetry import setup as telemetry
 from drum_testing.telemetry.logs import configure_logging
 
 from .adapter import CoreEndpoint
 from .uvicorn_protocol import TimedHTTPProtocol
 
 logger = logging.getLogger(__name__)
+
+
+NO_NATIVE_TELEMETRY: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}}
+    if "telemetry" in inspect.signature(FastAPI).parameters
+    else {}
+)
+"""FastAPI's own OpenTelemetry (0.165+) turned off: it would add a server span, metrics and
+log records on this type only, where the core makes the same ones for every type."""
 
 
 class FastAPIWorkerCtx(WorkerCtx):
@@ -52,10 +63,13 @@ class PredictionServer:
         self.core = core
         self.flusher = StdoutFlusher(settings.flush_interval)
         self.worker_ctx: FastAPIWorkerCtx | None = None
+        self.telemetry: telemetry.Telemetry | None = None
 
     def materialize(self) -> FastAPI:
         """The worker's FastAPI app, with the model loaded (unless a core was given), and
         the model folder's ``custom_fastapi.py`` applied (:mod:`.extension`)."""
+        # In the process that serves (uvicorn's worker, spawned): its own exporters.
+        self.telemetry = telemetry.start()
         core = self.core or PredictionCore.load(self.settings)
         self.core = core
         app, route = self._app(core)
@@ -88,6 +102,7 @@ class PredictionServer:
             openapi_url=None,
             # Middleware is fixed here, at build time: Starlette refuses it once started.
             middleware=[Middleware(StdoutFlusherMiddleware, flusher=self.flusher)],
+            **NO_NATIVE_TELEMETRY,
         )
         # An ASGI endpoint (not a function) matches every method: 405 is the core's to give.
         route = Route("/{path:path}", CoreEndpoint(core), include_in_schema=False)
@@ -100,6 +115,9 @@ class PredictionServer:
         # The context starts the flusher thread: the flusher is never started on its own,
         # so it starts exactly once.
         self.flusher.run_in(ctx)
+        if self.telemetry is not None:
+            # At the stop, after uvicorn's drain: every request's span has ended by then.
+            ctx.defer_stop(self.telemetry.stop, desc="Telemetry.stop()")
         self.worker_ctx = ctx
         # Model calls and streamed chunks run on anyio's threads: as many as the settings
         # allow (anyio's default is 40), the model's hooks still taking turns.

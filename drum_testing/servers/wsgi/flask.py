@@ -24,6 +24,7 @@ from drum_testing.config.console import fail
 from drum_testing.servers.extensions import FLASK_EXTENSION, find_extension
 from drum_testing.servers.flusher import StdoutFlusher, StdoutFlusherWSGIMiddleware
 from drum_testing.servers.shutdown import abandon
+from drum_testing.telemetry import setup as telemetry
 
 from .adapter import CoreWSGI
 from .extension import ExtendedFlask, extended_app
@@ -243,12 +244,17 @@ def serve(core: PredictionCore, sock: socket.socket) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    exporters = telemetry.start()
     flusher.start()
     logger.info("serving %s model on http://%s:%s (flask)", settings.target_type.value, host, port)
     try:
         server.serve_forever(poll_interval=POLL_INTERVAL)
     finally:
         drained = server.drain(settings.drain_timeout)
+        # The worker contexts' stop step, for the one process flask has: after the drain,
+        # so every request's span has ended, and before the last flush of the output.
+        if exporters is not None:
+            exporters.stop()
         flusher.stop()
     if not drained:
         abandon(server.in_flight, settings.drain_timeout)

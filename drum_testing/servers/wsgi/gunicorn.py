@@ -29,6 +29,7 @@ from drum_testing.config.settings import Settings
 from drum_testing.servers.flusher import StdoutFlusher
 from drum_testing.servers.shutdown import ABANDONED, recycling
 from drum_testing.servers.worker_ctx import WorkerCtx
+from drum_testing.telemetry import setup as telemetry
 
 from .gunicorn_log import DrumGunicornLogger
 from .gunicorn_worker import TimedThreadWorker
@@ -96,6 +97,7 @@ class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
         self.sock = sock
         self.app: CoreFlask | ExtendedFlask | None = None  # each worker's own, built by load()
         self.flusher: StdoutFlusher | None = None  # each worker's own too
+        self.telemetry: telemetry.Telemetry | None = None  # and its exporters
         self.arbiter: DrumArbiter | None = None
         super().__init__()
 
@@ -138,9 +140,13 @@ class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
 
         from .flask import build_app
 
+        # In the worker, after the fork: the exporters' threads are this worker's own.
+        self.telemetry = telemetry.start()
         try:
             core = PredictionCore.load(self.settings)
         except Exception as exc:
+            if self.telemetry is not None:
+                self.telemetry.stop()  # the worker exits: what the load logged goes out
             # gunicorn logs the traceback and exits the worker with its boot-error status.
             logger.error("the model in %s failed to load: %r", self.settings.code_dir, exc)
             raise
@@ -154,6 +160,9 @@ class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
         ctx = GunicornWorkerCtx(f"gunicorn worker {os.getpid()}")
         if self.flusher is not None:
             self.flusher.run_in(ctx)
+        if self.telemetry is not None:
+            # At the stop, after the drain: every request's span has ended by then.
+            ctx.defer_stop(self.telemetry.stop, desc="Telemetry.stop()")
         worker.drum_worker_ctx = ctx
         ctx.start()
 

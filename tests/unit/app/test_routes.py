@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from drum_testing.app.core import PredictionCore
+from drum_testing.app.routes import ROUTES
 from drum_testing.config.settings import TargetType
 from drum_testing.http.content_type import ContentType
 from drum_testing.http.multipart import parse_multipart
@@ -333,3 +334,18 @@ def test_models_is_404_for_other_target_types(tmp_path: Path) -> None:
         "ERROR: get_supported_llm_models is supported only for TextGen models"
     )
     assert "textgeneration" in response.get_json()["detail"]
+
+
+# --- the span of each route (OpenTelemetry; the spans themselves: tests/unit/telemetry) ------
+def test_the_routes_drum_traces_name_drums_spans_and_no_other_route_has_one() -> None:
+    spans = {path: route.span for path, route in ROUTES.items() if route.span is not None}
+    assert spans == {
+        "/predict/": "drum.invocations",
+        "/predictions/": "drum.invocations",
+        "/invocations": "drum.invocations",
+        "/transform/": "drum.transform",
+        "/predictUnstructured/": "drum.predictUnstructured",
+        "/predictionsUnstructured/": "drum.predictUnstructured",
+        "/chat/completions": "drum.chat.completions",
+        "/v1/chat/completions": "drum.chat.completions",
+    }

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import time
+
+import psutil
+import pytest
 
 from drum_testing.app.stats import Stats
 
@@ -53,3 +57,32 @@ def test_time_info_counts_predictions_with_drums_keys() -> None:
     assert {"avg", "min", "max", "total"} <= set(timing)
     assert timing["count"] == 1
     assert timing["total"] == timing["avg"] == timing["min"] == timing["max"]
+
+
+def test_machine_memory_is_psutils_in_mib() -> None:
+    mem_info = Stats().snapshot()["mem_info"]
+    total = psutil.virtual_memory().total / 2**20
+    assert mem_info["total"] == total
+    assert 0 < mem_info["avail"] <= total
+    assert 0 < mem_info["free"] <= total
+
+
+def test_after_a_fork_the_child_describes_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Stats made before gunicorn forks its workers: each worker's drum_info is its own.
+    The fork is played by os.getpid() turning into another (real) process's pid."""
+    stats = Stats()
+    assert stats.drum_info()[0]["pid"] == os.getpid()
+    code = "import sys; print('up', flush=True); sys.stdin.read()"
+    other = subprocess.Popen(
+        [sys.executable, "-c", code, "worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert other.stdout is not None
+        assert other.stdout.readline() == b"up\n"  # running its own code, not still starting
+        monkeypatch.setattr(os, "getpid", lambda: other.pid)
+        [entry] = stats.drum_info()
+        assert (entry["pid"], entry["cmdline"][-1]) == (other.pid, "worker")
+        assert entry["cpu_percent"] == 0.0  # a new process: psutil's first call
+    finally:
+        other.kill()
+        other.communicate()

@@ -29,6 +29,7 @@ from drum_testing.check.table import render
 from drum_testing.config.console import USAGE_ERROR
 from drum_testing.config.settings import ServerType, TargetType
 from drum_testing.config.values import non_negative_int, server_types
+from drum_testing.install import install_command
 from drum_testing.launch import drum as drum_runtime
 from drum_testing.launch.drum import DrumNotFoundError
 from drum_testing.servers import registry as servers
@@ -176,8 +177,7 @@ def test_types_naming_a_type_not_installed(
     status, err, _ = run_main(check_args(data_csv, "--types", "flask,gunicorn"), capsys)
     assert status == 2
     assert err == [
-        f"{ERROR}--types names gunicorn, which is not installed: "
-        "pip install 'drum-testing[gunicorn]'"
+        f"{ERROR}--types names gunicorn, which is not installed: {install_command('gunicorn')}"
     ]
 
 
@@ -188,7 +188,9 @@ def test_no_type_installed(
     status, err, _ = run_main(check_args(data_csv), capsys)
     assert status == 2
     assert len(err) == 1
-    assert err[0].startswith(f"{ERROR}no server type is installed: pip install")
+    assert err == [
+        f"{ERROR}no server type is installed: {install_command('check')} installs every one"
+    ]
 
 
 def test_unknown_type_is_argparse_usage_error(
@@ -225,7 +227,7 @@ def test_report_in_a_missing_folder(
     assert not target.parent.exists()
 
 
-def test_the_test_kit_not_installed(
+def test_requests_not_installed(
     monkeypatch: pytest.MonkeyPatch, data_csv: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     find_spec = importlib.util.find_spec
@@ -237,8 +239,8 @@ def test_the_test_kit_not_installed(
     status, err, _ = run_main(check_args(data_csv), capsys)
     assert status == 2
     assert err == [
-        f"{ERROR}check needs the test kit, which is not installed: "
-        "pip install 'drum-testing[testing]'"
+        f"{ERROR}checking a model needs requests, which is not installed: "
+        f"{install_command('check')}"
     ]
 
 

@@ -36,13 +36,14 @@ from tests.helpers.check_reports import (
 
 
 def test_server_result() -> None:
-    started = ServerResult("flask", 1.5, 40.0, latency=[Latency(1, 2, 0, 1.0, 1.0)])
+    started = ServerResult("flask", 1.5, 40.0, "PSS", latency=[Latency(1, 2, 0, 1.0, 1.0)])
     assert started.started
     assert started.to_dict() == {
         "name": "flask",
         "started": True,
         "ready_seconds": 1.5,
         "idle_mib": 40.0,
+        "idle_memory": "PSS",
         "error": None,
         "latency": [{"rows": 1, "requests": 2, "failed": 0, "p50_ms": 1.0, "p99_ms": 1.0}],
     }

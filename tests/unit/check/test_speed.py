@@ -11,18 +11,20 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import psutil
 import pytest
 
 from drum_testing.check import speed
 from drum_testing.check.probes import CSV, Kind, Probe
 from drum_testing.check.speed import (
-    GUARD_MODULE,
+    GroupMemory,
     Latency,
     TimingClient,
-    group_rss_mib,
+    group_memory,
     percentile,
     time_probe,
 )
+from drum_testing.launch.drum import GUARD_MODULE
 
 PROBE = Probe("100 rows", Kind.PARITY, "/predict/", b"a\n1\n", CSV, 100)
 
@@ -226,38 +228,79 @@ def test_latency_to_dict() -> None:
 # --- memory -----------------------------------------------------------------------------------
 
 
-def test_rss_of_this_process_and_of_none() -> None:
-    assert speed._rss_kib(os.getpid()) > 1024  # a Python with pytest: more than a MiB
-    assert speed._rss_kib(2**22 + 12345) == 0  # above Linux's pid_max: no such process
+def test_memory_of_this_process_and_of_none() -> None:
+    found = speed._memory(psutil.Process())
+    assert found is not None
+    assert found["rss"] > 2**20  # a Python with pytest: more than a MiB
+    if sys.platform == "linux":
+        assert 0 < found["uss"] <= found["pss"] <= found["rss"]
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
+    gone = psutil.Process(child.pid)
+    child.communicate(timeout=30)  # it exits and is reaped: the psutil.Process outlives it
+    assert speed._memory(gone) is None
 
 
-def test_group_sums_its_processes_but_not_the_guard(monkeypatch: pytest.MonkeyPatch) -> None:
-    sizes = {11: 1024, 12: 2560, 13: 4096}
-    monkeypatch.setattr(speed, "group_pids", lambda pgid: [11, 12, 13] if pgid == 7 else [])
-    monkeypatch.setattr(speed, "_rss_kib", sizes.__getitem__)
-    monkeypatch.setattr(speed, "_is_guard", lambda pid: pid == 13)
-    assert group_rss_mib(7) == 3.5
-    assert group_rss_mib(8) == 0.0
+def sizes(figures: dict[str, dict[str, float]]) -> Any:
+    """A stand-in for _memory: each pid's figures, in MiB."""
+    return lambda process: {name: mib * 2**20 for name, mib in figures[str(process)].items()}
 
 
-def test_group_without_proc(monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_proc(pgid: int) -> list[int]:
-        raise FileNotFoundError("/proc")
+@pytest.fixture
+def group_of_four(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Group 7 is pids 11, 12, 13 (the guard) and 14; psutil.Process(pid) is its pid's text."""
+    monkeypatch.setattr(speed, "group_pids", lambda pgid: [11, 12, 13, 14] if pgid == 7 else [])
+    monkeypatch.setattr(psutil, "Process", str)
+    monkeypatch.setattr(speed, "_is_guard", lambda process: process == "13")
 
-    monkeypatch.setattr(speed, "group_pids", no_proc)
-    assert group_rss_mib(1) is None
+
+@pytest.mark.usefixtures("group_of_four")
+def test_the_group_sums_its_best_figure_but_not_the_guard(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    everything = {"pss": 1, "uss": 0.5, "rss": 3}
+    figures: dict[str, dict[str, float]] = {
+        "11": everything,
+        "12": everything,
+        "13": {"pss": 100},
+        "14": everything,
+    }
+    monkeypatch.setattr(speed, "_memory", sizes(figures))
+    assert group_memory(7) == GroupMemory("PSS", 3.0)
+    assert group_memory(8) is None
 
 
-def test_group_of_this_process() -> None:
-    assert (group_rss_mib(os.getpgid(0)) or 0.0) > 1.0
+@pytest.mark.usefixtures("group_of_four")
+def test_the_group_sums_the_best_figure_every_process_has(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    no_pss = {"uss": 0.5, "rss": 3}
+    figures: dict[str, dict[str, float]] = {
+        "11": {"pss": 1, **no_pss},
+        "12": no_pss,
+        "13": {},
+        "14": {"rss": 2.5},
+    }
+    monkeypatch.setattr(speed, "_memory", sizes(figures))
+    assert group_memory(7) == GroupMemory("RSS", 8.5)
+    figures["14"] = no_pss
+    monkeypatch.setattr(speed, "_memory", sizes(figures))
+    assert group_memory(7) == GroupMemory("USS", 1.5)
+
+
+def test_the_group_of_this_process() -> None:
+    memory = group_memory(os.getpgid(0))
+    assert memory is not None
+    assert memory.mib > 1.0
+    assert memory.figure == ("PSS" if sys.platform == "linux" else "USS")
 
 
 def test_the_guard_is_known_by_its_command_line() -> None:
-    assert not speed._is_guard(os.getpid())
-    assert not speed._is_guard(2**22 + 12345)
+    assert not speed._is_guard(psutil.Process())
     code = "import sys; print('up', flush=True); sys.stdin.read()"
     guard = subprocess.Popen(
-        [sys.executable, "-c", code, GUARD_MODULE.decode()],
+        [sys.executable, "-c", code, GUARD_MODULE],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
     )
@@ -265,7 +308,7 @@ def test_the_guard_is_known_by_its_command_line() -> None:
     assert guard.stdout is not None
     try:
         assert guard.stdout.readline() == b"up\n"  # running: its command line is readable
-        assert speed._is_guard(guard.pid)
+        assert speed._is_guard(psutil.Process(guard.pid))
     finally:
         guard.stdin.close()
         guard.wait(10)

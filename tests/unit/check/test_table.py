@@ -45,12 +45,25 @@ def test_heading() -> None:
 
 def test_servers() -> None:
     assert section(render(example_report()), "Servers") == [
-        "  server    ready s  idle MiB  status",
-        "  --------  -------  --------  -------------",
-        "  flask     1.23     80.5      started",
-        "  gunicorn  -        -         did not start",
-        "  fastapi   0.50     1,234.6   started",
-        "  drum      9.00     300.0     started",
+        "  server    ready s  idle PSS MiB  status",
+        "  --------  -------  ------------  -------------",
+        "  flask     1.23     80.5          started",
+        "  gunicorn  -        -             did not start",
+        "  fastapi   0.50     1,234.6       started",
+        "  drum      9.00     300.0         started",
+    ]
+
+
+def test_servers_whose_memory_figures_differ_name_each() -> None:
+    report = example_report()
+    report.servers["fastapi"].idle_memory = "RSS"
+    assert section(render(report), "Servers") == [
+        "  server    ready s  idle MiB       status",
+        "  --------  -------  -------------  -------------",
+        "  flask     1.23     80.5 (PSS)     started",
+        "  gunicorn  -        -              did not start",
+        "  fastapi   0.50     1,234.6 (RSS)  started",
+        "  drum      9.00     300.0 (PSS)    started",
     ]
 
 

@@ -10,12 +10,15 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+import psutil
 import pytest
 
 from drum_testing.launch.process import (
     Lifeline,
     describe_returncode,
     group_exists,
+    group_pids,
+    running_members,
     start_process_group,
     stop_process_group,
     tail_lines,
@@ -173,3 +176,23 @@ def test_wait_for_gives_up_at_the_deadline() -> None:
 )
 def test_describe_returncode(code: int | None, text: str) -> None:
     assert describe_returncode(code) == text
+
+
+LEAVES_A_ZOMBIE = f"""{MARKER}
+import signal, subprocess, sys
+child = subprocess.Popen([sys.executable, "-c", "pass"])  # exits at once, never reaped
+print("child", child.pid, flush=True)
+signal.pause()
+"""
+
+
+def test_running_members_leave_out_an_exited_child_not_yet_reaped(start: Start, log: Path) -> None:
+    proc = start(LEAVES_A_ZOMBIE)
+    child = int(wait_for_log(log, "child ").split()[-1])
+    assert wait_for(lambda: psutil.Process(child).status() == psutil.STATUS_ZOMBIE, timeout=10)
+    assert sorted(group_pids(proc.pid)) == sorted([proc.pid, child])
+    assert running_members(proc.pid) == [proc.pid]
+    assert group_exists(proc.pid)
+    stop_process_group(proc, grace=5)
+    # The orphaned zombie waits for init, which in a container may never reap it: stopped.
+    assert (running_members(proc.pid), group_exists(proc.pid)) == ([], False)

@@ -8,6 +8,7 @@ import logging
 import pytest
 
 from drum_testing.config.settings import DEFAULT_SOURCE, ServerType, Settings, TargetType
+from drum_testing.install import install_command
 from drum_testing.servers import serve
 from tests.helpers.models import MODELS
 
@@ -33,7 +34,7 @@ def test_without_gunicorn_the_default_is_flask_with_one_line_saying_why(
     assert settings.server_type is ServerType.FLASK
     assert settings.notices == (
         "serving with flask: the default server type, gunicorn (DRUM's), needs gunicorn, which "
-        "is not installed (pip install 'drum-testing[gunicorn]')",
+        f"is not installed ({install_command('gunicorn')})",
     )
 
 
