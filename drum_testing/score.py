@@ -36,7 +36,7 @@ from typing import Any
 
 import pandas as pd
 
-from .config.console import configure_logging, fail
+from .config.console import fail
 from .config.settings import Settings, TargetType
 from .errors import ModelLoadError, ModelOutputError
 from .http.content_type import ContentType
@@ -47,6 +47,7 @@ from .payloads.csv_input import read_csv
 from .payloads.predictions import PREDICTIONS_COLUMN, Predictions
 from .payloads.structured import SPARSE_SUFFIX, read_sparse
 from .payloads.unstructured import unstructured_answer, unstructured_input
+from .telemetry.logs import configure_logging
 
 COMMAND = "score"
 LOAD_ERROR = 1
@@ -200,7 +201,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         )
     except (ModelLoadError, InputError) as exc:
         return fail(COMMAND, str(exc))
-    configure_logging(settings.logging_level)
+    configure_logging(settings.logging_level, settings.log_format)
     try:
         model = Model.load(settings)
     except Exception as exc:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 
 from drum_testing.config.settings import Settings
@@ -25,6 +26,9 @@ from drum_testing.http.errors import RequestError
 from drum_testing.http.json import JSON, dumps
 from drum_testing.http.messages import BodyFault, Request, Response, error_response, json_response
 from drum_testing.model.model import Model
+from drum_testing.telemetry.access import log_access
+from drum_testing.telemetry.context import RequestScope, request_scope
+from drum_testing.telemetry.stream import ScopedStream
 from drum_testing.telemetry.tracing import route_span
 from drum_testing.version import DRUM_VERSION, VERSION
 
@@ -52,6 +56,10 @@ def answer_headers(request_id: str | None) -> list[tuple[str, str]]:
         (OWN_VERSION_HEADER, VERSION),
         *((name, request_id) for name in REQUEST_ID_HEADERS),
     ]
+
+
+def _since(started: float) -> float:
+    return time.perf_counter() - started
 
 
 class PredictionCore:
@@ -138,16 +146,43 @@ class PredictionCore:
         return self._in_flight
 
     def handle(self, request: Request) -> Response:
-        """Answer one request. Never raises: every failure becomes a JSON error response."""
+        """Answer one request. Never raises: every failure becomes a JSON error response.
+
+        The request id (the client's ``X-Request-ID``, else a new one) is known before
+        anything is logged, and the request is answered in its scope: every log line made
+        meanwhile, the model's own and a 500's traceback included, carries it.
+        """
+        started = time.perf_counter()
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
         with self._in_flight_lock:
             self._in_flight += 1
         try:
-            return self._handle(request)
+            with request_scope(request_id) as scope:
+                response = self._handle(request, request_id)
+                return self._finish(request, response, scope, started)
         finally:
             with self._in_flight_lock:
                 self._in_flight -= 1
 
-    def _handle(self, request: Request) -> Response:
+    def _finish(
+        self, request: Request, response: Response, scope: RequestScope, started: float
+    ) -> Response:
+        """The access line of the answer (with ``--access-log``): now, or, for a streamed
+        answer, when its stream ends; the stream's chunks are made in the request's scope."""
+        access_log = self.settings.access_log
+        if isinstance(response.body, bytes):
+            if access_log:
+                log_access(request, response.status, len(response.body), _since(started))
+            return response
+
+        def ended(sent: int) -> None:
+            if access_log:
+                log_access(request, response.status, sent, _since(started))
+
+        response.body = ScopedStream(response.body, scope, ended)
+        return response
+
+    def _handle(self, request: Request, request_id: str) -> Response:
         try:
             response = self._dispatch(request)
         except RequestError as exc:
@@ -176,7 +211,7 @@ class PredictionCore:
                 logger.exception("%s %s failed", request.method, request.path)
                 hooks = self.model.hooks if self.model is not None else {}
                 response = error_response(500, *model_failure(exc, hooks))
-        response.headers.extend(answer_headers(request.headers.get("x-request-id")))
+        response.headers.extend(answer_headers(request_id))
         if isinstance(response.body, bytes):
             # Set here, once, for every type: a HEAD answer carries the length its GET would
             # have (RFC 9110 9.3.2, and what DRUM's werkzeug sends), with no body.

@@ -259,6 +259,29 @@ OPTIONS: tuple[Option, ...] = (
         doc="DRUM's words: `all`, `debug`, `info`, `warn`/`warning`, `error`, `critical`/`fatal`",
     ),
     Option(
+        "log_format",
+        ("--log-format",),
+        "DRUM_LOG_FORMAT",
+        values.log_format,
+        f"the log's lines on stderr: {' or '.join(values.LOG_FORMATS)}",
+        frozenset({SERVER, SCORE}),
+        Section.MODEL,
+        metavar="FORMAT",
+        doc="the log's lines on stderr, on every server type (gunicorn's and uvicorn's own "
+        "included): `text`, or `json`, one object a line with `time`, `level`, `logger`, "
+        "`message`, `request_id`, `trace_id` and `exception` (see [Logs](#logs))",
+    ),
+    Option(
+        "access_log",
+        ("--access-log",),
+        "DRUM_ACCESS_LOG",
+        help="log one line for each answered request, the same on every server type",
+        kind=Kind.SWITCH,
+        doc="log one line for each answered request, the same on every server type: client, "
+        "method and path, status, bytes, duration, with the request id (see [Logs](#logs)); "
+        "off, as in DRUM",
+    ),
+    Option(
         "show_stacktrace",
         ("--show-stacktrace",),
         "SHOW_STACKTRACE",

@@ -170,6 +170,8 @@ class Settings:
     negative_class_label: str | None = None
     class_labels: tuple[str, ...] | None = None
     logging_level: str = "WARNING"
+    log_format: str = "text"
+    access_log: bool = False
     max_workers: int = 1
     model_concurrency: int = 1
     with_error_server: bool = False

@@ -32,6 +32,8 @@ LOGGING_LEVELS: Mapping[str, str] = {
     "critical": "CRITICAL",
     "fatal": "CRITICAL",
 }
+LOG_FORMATS = ("text", "json")
+"""``--log-format`` values (:mod:`drum_testing.telemetry.logs`)."""
 LANGUAGES = ("python",)
 """``--language`` values served: DRUM's R and Java models are not."""
 
@@ -108,6 +110,14 @@ def logging_level(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f"invalid choice: {text!r} (choose from {choices})"
         ) from None
+
+
+def log_format(text: str) -> str:
+    """``--log-format``: ``text`` or ``json``, in any case."""
+    if text.lower() not in LOG_FORMATS:
+        choices = ", ".join(repr(word) for word in LOG_FORMATS)
+        raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from {choices})")
+    return text.lower()
 
 
 def language(text: str) -> str:

@@ -81,6 +81,9 @@ class Request:
     headers: Headers = field(default_factory=Headers)
     body: Body = b""
     body_fault: BodyFault | None = None
+    client: str | None = None
+    """The client's address (its host, without the port) when the server type gives it: for
+    the access log, never for an answer."""
 
     @property
     def content_type(self) -> ContentType:

@@ -13,13 +13,14 @@ import socket
 import traceback
 from typing import TYPE_CHECKING
 
-from drum_testing.config.console import configure_logging, fail
+from drum_testing.config.console import fail
 from drum_testing.config.deployment import UNAFFECTED
 from drum_testing.config.options import options_for
 from drum_testing.config.server_params import unserved_notices
 from drum_testing.config.settings import DEFAULT_SOURCE, ServerType, Settings
 from drum_testing.errors import ModelLoadError
 from drum_testing.telemetry import setup as telemetry
+from drum_testing.telemetry.logs import configure_logging
 
 from .extensions import ExtensionError, check_extensions
 from .lifeline import watch_lifeline
@@ -93,7 +94,7 @@ def log_notices(settings: Settings) -> None:
 
 def serve(settings: Settings) -> int:
     """Listen, load the model (unless the type loads it in its workers), and serve."""
-    configure_logging(settings.logging_level)
+    configure_logging(settings.logging_level, settings.log_format)
     if settings.deployment_config is not None and settings.target_type.value in UNAFFECTED:
         logger.warning(
             "--deployment-config changes nothing for a %s model: only /predict/ answers in "

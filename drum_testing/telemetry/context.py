@@ -42,3 +42,14 @@ def request_scope(request_id: str) -> Iterator[RequestScope]:
         yield scope
     finally:
         _current.reset(token)
+
+
+@contextmanager
+def within(scope: RequestScope | None) -> Iterator[None]:
+    """Make ``scope`` current again: a streamed answer's chunks are made after the request's
+    own scope has closed, often on another thread, and their log lines belong to it too."""
+    token = _current.set(scope)
+    try:
+        yield
+    finally:
+        _current.reset(token)

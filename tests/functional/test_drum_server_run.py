@@ -63,7 +63,10 @@ def test_drums_positional_call_serves_predictions_on_the_port_known_in_advance()
 def test_stream_output_shows_the_servers_log_as_it_is_written(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    with DrumServerRun("regression", None, MODELS / "regression", stream_output=True) as run:
+    # At info: the line saying what is served (at DRUM's default, warning, there is none).
+    with DrumServerRun(
+        "regression", None, MODELS / "regression", stream_output=True, logging_level="info"
+    ) as run:
         requests.get(run.url_server_address + "/ping/", timeout=30)
         streamed = capsys.readouterr().out
     first_line = (run.process.err_stream or run.process.out_stream).splitlines()[0]

@@ -153,7 +153,8 @@ def test_the_command_serves_drums_default_type_when_none_is_set(tmp_path: Path) 
     command = [sys.executable, "-m", "drum_testing", "server", "--code-dir", str(MODEL)]
     port = pick_port()
     command += ["--target-type", "unstructured", "--address", f"127.0.0.1:{port}"]
-    command += ["--lifeline-fd", str(lifeline.read_fd)]
+    # The line saying what is served is at INFO (the default level is DRUM's, warning).
+    command += ["--lifeline-fd", str(lifeline.read_fd), "--logging-level", "info"]
     proc = start_process_group(command, log_path=log, env=env, pass_fds=[lifeline.read_fd])
     lifeline.close_read_end()
     try:

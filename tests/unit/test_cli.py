@@ -324,6 +324,38 @@ def test_build_settings_defaults() -> None:
     assert settings.labels is None
 
 
+def test_the_log_is_text_without_access_lines_by_default() -> None:
+    settings = build(server_args())
+    assert (settings.log_format, settings.access_log) == ("text", False)
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ"),
+    [
+        (["--log-format", "JSON", "--access-log"], {}),
+        ([], {"DRUM_LOG_FORMAT": "json", "DRUM_ACCESS_LOG": "true"}),
+    ],
+)
+def test_log_format_and_access_log_by_flag_or_variable(
+    argv: list[str], environ: dict[str, str]
+) -> None:
+    settings = build([*server_args(), *argv], environ)
+    assert (settings.log_format, settings.access_log) == ("json", True)
+
+
+def test_an_unknown_log_format_is_a_one_line_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, err, _ = run_main([*server_args(), "--log-format", "xml"], {}, capsys)
+    assert status == 2
+    assert "--log-format" in err[-1]
+    assert "'text', 'json'" in err[-1]
+
+
+def test_score_takes_the_log_format() -> None:
+    assert build([*score_args("x.csv"), "--log-format", "json"]).log_format == "json"
+
+
 @pytest.mark.parametrize("environ", [{}, {TARGET_TYPE_ENV: "Transform"}])
 def test_build_settings_takes_the_transform_target_type(environ: dict[str, str]) -> None:
     argv = server_args("TRANSFORM", str(MODELS_DIR / "transform"))

@@ -59,6 +59,7 @@ class CoreEndpoint:
             path=scope["path"],
             query_string=scope["query_string"].decode("latin-1"),
             headers=headers,
+            client=scope["client"][0] if scope.get("client") else None,
         )
         if self.core.wants_body(request):
             length = headers.get("content-length")

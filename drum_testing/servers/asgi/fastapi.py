@@ -34,6 +34,7 @@ from drum_testing.servers.flusher import StdoutFlusher, StdoutFlusherMiddleware
 from drum_testing.servers.shutdown import ABANDONED, abandon_if_busy, recycling
 from drum_testing.servers.worker_ctx import WorkerCtx
 from drum_testing.telemetry import setup as telemetry
+from drum_testing.telemetry.logs import configure_logging
 
 from .adapter import CoreEndpoint
 from .uvicorn_protocol import TimedHTTPProtocol
@@ -144,7 +145,16 @@ class DrumUvicornConfig(uvicorn.Config):
     def __init__(self, settings: Settings, core: PredictionCore | None, **kwargs: Any) -> None:
         self.drum_settings = settings
         self.drum_core = core
-        super().__init__(app=f"{__name__}:PredictionServer", **kwargs)
+        # No log_config: uvicorn's loggers get no handler of their own (configure_logging).
+        super().__init__(app=f"{__name__}:PredictionServer", log_config=None, **kwargs)
+
+    def configure_logging(self) -> None:
+        # Uvicorn calls this in the process that builds the config and again in each worker
+        # it spawns (a new interpreter: the parent's logging is not there). Its loggers have
+        # no handler of their own: they propagate to the one handler of the log, in its
+        # format; uvicorn then sets their levels.
+        configure_logging(self.drum_settings.logging_level, self.drum_settings.log_format)
+        super().configure_logging()
 
     def load_app(self) -> Any:
         return PredictionServer(self.drum_settings, self.drum_core).materialize()
@@ -213,12 +223,13 @@ def serve(core: PredictionCore, sock: socket.socket) -> int:
         workers=workers,
         lifespan="on",
         log_level=settings.logging_level.lower(),
+        # Off for good: the access log is the core's (--access-log), the same on every type.
         access_log=False,
         timeout_graceful_shutdown=settings.drain_timeout,
         timeout_keep_alive=settings.keepalive_timeout,
         backlog=settings.backlog,
     )
-    logger.warning(
+    logger.info(
         "serving %s model on http://%s:%s (fastapi, %d workers%s)",
         settings.target_type.value,
         *sock.getsockname()[:2],

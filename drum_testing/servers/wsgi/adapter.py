@@ -56,6 +56,7 @@ class CoreWSGI:
             path=_wsgi_text(environ.get("PATH_INFO", "") or "/"),
             query_string=_wsgi_text(environ.get("QUERY_STRING", "")),
             headers=environ_headers(environ),
+            client=environ.get("REMOTE_ADDR") or None,
         )
         if self.core.wants_body(request):
             length_text = environ.get("CONTENT_LENGTH")

@@ -36,7 +36,6 @@ logger = logging.getLogger(__name__)
 
 POLL_INTERVAL = 0.2
 """How often werkzeug's loop looks for a shutdown request (seconds)."""
-_ACCESS_LOG = logging.getLogger("werkzeug")
 EXTENSION_FAILED = 1
 """The exit status when the model's server extension fails, as for a model that fails to load."""
 
@@ -61,16 +60,17 @@ class CoreFlask(flask.Flask):
 
 
 class QuietRequestHandler(WSGIRequestHandler):
-    """werkzeug's handler, minus the per-request log line's cost when it is not logged.
+    """werkzeug's handler, without werkzeug's request lines.
 
-    werkzeug formats (and colours) every access line before the logger drops it.
+    The access log is the core's (:mod:`drum_testing.telemetry.access`), the same line on
+    every type; werkzeug's own would be a second one, in its own format (and werkzeug
+    formats and colours it before its logger drops it).
     """
 
     server: PooledWSGIServer
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        if _ACCESS_LOG.isEnabledFor(logging.INFO):
-            super().log_request(code, size)
+        pass
 
     def handle_one_request(self) -> None:
         """werkzeug's, with the two timeouts of :class:`~drum_testing.config.settings.Settings`.
@@ -246,9 +246,7 @@ def serve(core: PredictionCore, sock: socket.socket) -> int:
     signal.signal(signal.SIGINT, request_stop)
     exporters = telemetry.start()
     flusher.start()
-    logger.warning(
-        "serving %s model on http://%s:%s (flask)", settings.target_type.value, host, port
-    )
+    logger.info("serving %s model on http://%s:%s (flask)", settings.target_type.value, host, port)
     try:
         server.serve_forever(poll_interval=POLL_INTERVAL)
     finally:

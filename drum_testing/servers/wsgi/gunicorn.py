@@ -31,6 +31,7 @@ from drum_testing.servers.shutdown import ABANDONED, recycling
 from drum_testing.servers.worker_ctx import WorkerCtx
 from drum_testing.telemetry import setup as telemetry
 
+from .gunicorn_log import DrumGunicornLogger
 from .gunicorn_worker import TimedThreadWorker
 
 if TYPE_CHECKING:  # imported by the workers only: the master needs neither the model
@@ -118,7 +119,9 @@ class DrumGunicorn(BaseApplication):  # type: ignore[misc]  # gunicorn ships no 
             **tuning_options(settings),
             "loglevel": settings.gunicorn_log_level or settings.logging_level.lower(),
             "errorlog": "-",
+            # Off for good: the access log is the core's (--access-log), the same on every type.
             "accesslog": None,
+            "logger_class": DrumGunicornLogger,
             "proc_name": "drum_testing",
             # Gunicorn 25+ opens a control socket at one fixed path per user; parallel
             # servers would fight over it.
@@ -176,7 +179,7 @@ def serve(settings: Settings, sock: socket.socket) -> int:
     1 when a worker could not load the model (gunicorn's own statuses for that are 3 and
     4), as the other server types exit when the model does not load.
     """
-    logger.warning(
+    logger.info(
         "serving %s model on http://%s:%s (gunicorn, %d workers%s)",
         settings.target_type.value,
         *sock.getsockname()[:2],

@@ -16,8 +16,9 @@ from drum_testing.app.core import PredictionCore
 from drum_testing.config.settings import TargetType
 from drum_testing.http.messages import Headers, Request
 from drum_testing.model.model import Model
-from drum_testing.telemetry import context, tracing
+from drum_testing.telemetry import tracing
 from tests.helpers.core_client import CoreClient
+from tests.helpers.log_records import collected_records
 from tests.helpers.models import MODELS, settings_for
 
 if TYPE_CHECKING:
@@ -200,17 +201,20 @@ def test_a_bad_request_leaves_the_span_unmarked(spans: InMemorySpanExporter) -> 
 
 
 def test_the_trace_id_is_noted_in_the_request_scope(spans: InMemorySpanExporter) -> None:
-    core = core_for("regression", "regression")
-    with context.request_scope("r-1") as scope:
+    # The core answers in a request scope of its own: the model's log line made in the span
+    # carries the trace id (and the request id) through the log's filter.
+    core = core_for("logging_model", "regression")
+    with collected_records() as records:
         core.handle(
             Request(
                 "POST",
                 "/predict/",
-                headers=Headers([("traceparent", TRACEPARENT)]),
-                body=CSV.encode(),
+                headers=Headers([("traceparent", TRACEPARENT), ("X-Request-ID", "r-1")]),
+                body=b"a\n1\n",
             )
         )
-    assert scope.trace_id == TRACE_ID
+    (line,) = [r for r in records if r.name == "logging_model"]
+    assert (line.request_id, line.trace_id) == ("r-1", TRACE_ID)  # type: ignore[attr-defined]
 
 
 def test_a_chat_span_has_the_gen_ai_attributes_of_the_request_and_the_answer(
