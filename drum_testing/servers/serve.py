@@ -26,6 +26,7 @@ from .extensions import ExtensionError, check_extensions
 from .lifeline import watch_lifeline
 from .listen import ListenError, open_listener
 from .registry import LOADS_IN_WORKERS, install_hint, missing_modules
+from .shutdown import supervised
 
 if TYPE_CHECKING:  # the core imports pandas: not in a gunicorn master
     from drum_testing.app.core import PredictionCore
@@ -115,22 +116,29 @@ def serve(settings: Settings) -> int:
         return serve_gunicorn(settings, sock)
     from drum_testing.app.core import PredictionCore
 
+    # This process serves the model it loads (flask; fastapi without uvicorn's supervisor):
+    # its exporters start before the model loads, as DRUM's do, so what load_model traces
+    # and logs goes out too, as from gunicorn's workers, which start theirs before loading.
+    spawns_workers = settings.server_type is ServerType.FASTAPI and supervised(settings)
+    exporters = None if spawns_workers else telemetry.start()
     try:
         core = PredictionCore.load(settings)
     except Exception as exc:
+        if exporters is not None:
+            exporters.stop()
         sock.close()
         traceback.print_exc()
         return fail(
             COMMAND, f"the model in {settings.code_dir} failed to load: {exc!r}", LOAD_ERROR
         )
-    return _serve(core, sock)
+    return _serve(core, sock, exporters)
 
 
-def _serve(core: PredictionCore, sock: socket.socket) -> int:
+def _serve(core: PredictionCore, sock: socket.socket, exporters: telemetry.Telemetry | None) -> int:
     if core.settings.server_type is ServerType.FLASK:
         from .wsgi.flask import serve as serve_flask
 
-        return serve_flask(core, sock)
+        return serve_flask(core, sock, exporters)
     from .asgi.fastapi import serve as serve_fastapi
 
-    return serve_fastapi(core, sock)
+    return serve_fastapi(core, sock, exporters)

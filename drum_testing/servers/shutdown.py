@@ -47,6 +47,13 @@ def abandon_if_busy(core: PredictionCore, drain_timeout: float) -> None:
         abandon(busy, drain_timeout)
 
 
+def supervised(settings: Settings) -> bool:
+    """Whether the fastapi type runs uvicorn's supervisor, which spawns the workers that load
+    the model and serve: for more than one worker, and to replace a recycled one (flask
+    serves in one process whatever the settings say; gunicorn always forks)."""
+    return settings.max_workers > 1 or settings.max_requests > 0
+
+
 def recycling(settings: Settings) -> str:
     """How workers are recycled (a worker's planned stop, ``--max-requests``), for the
     start-up line: ``""`` when they are not."""

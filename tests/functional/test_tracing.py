@@ -26,7 +26,9 @@ from tests.helpers.models import MODELS
 from tests.helpers.otlp import Caller, exporting_env
 
 MODEL = MODELS / "traced"
-SCORE_SPAN = "traced.score"  # the fixture model's span and log line (tests/fixtures/models/traced)
+# the fixture model's spans and log line (tests/fixtures/models/traced)
+LOAD_SPAN = "traced.load"
+SCORE_SPAN = "traced.score"
 LOG_LINE = "traced model scoring"
 ROUTE_SPAN = "drum.invocations"
 CSV = "a,sleep\n1,0.2\n"
@@ -118,14 +120,25 @@ def test_every_request_is_a_span_in_its_callers_trace(exported: Exported) -> Non
 def test_no_span_but_ours_and_the_models(exported: Exported) -> None:
     # Not the readiness probes, not a framework's own (FastAPI 0.165+ traces every request
     # once a tracer provider is set): DRUM traces the scoring routes only.
-    assert {s.name for s in exported.spans} == {ROUTE_SPAN, SCORE_SPAN}
-    assert len(exported.spans) == 2 * len(exported.answered_by)
+    assert {s.name for s in exported.spans} == {ROUTE_SPAN, SCORE_SPAN, LOAD_SPAN}
+    workers = len(set(exported.answered_by.values()))
+    assert len(exported.spans) == 2 * len(exported.answered_by) + workers
 
 
 def test_every_worker_flushed_its_spans_at_the_stop(exported: Exported) -> None:
     spans = [s for s in exported.spans if s.name == SCORE_SPAN]
     assert {s.attributes["process.pid"] for s in spans} == set(exported.answered_by.values())
     assert len(spans) == len(exported.answered_by)
+
+
+def test_what_load_model_traced_is_exported_once_by_each_worker(exported: Exported) -> None:
+    # The exporters start before the model loads, in the process that serves it, as DRUM's:
+    # not only on gunicorn, whose workers load after the fork (a supervisor's or a parent's
+    # load of its own, were there one, would be a third span).
+    loads = [s for s in exported.spans if s.name == LOAD_SPAN]
+    pids = [s.attributes["process.pid"] for s in loads]
+    assert sorted(pids) == sorted(set(exported.answered_by.values()))
+    assert all(s.parent_span_id is None for s in loads)
 
 
 def test_the_models_own_span_nests_under_ours(exported: Exported) -> None:

@@ -31,7 +31,7 @@ from drum_testing.app.core import PredictionCore
 from drum_testing.config.settings import Settings
 from drum_testing.servers.extensions import FASTAPI_EXTENSION, find_extension
 from drum_testing.servers.flusher import StdoutFlusher, StdoutFlusherMiddleware
-from drum_testing.servers.shutdown import ABANDONED, abandon_if_busy, recycling
+from drum_testing.servers.shutdown import ABANDONED, abandon_if_busy, recycling, supervised
 from drum_testing.servers.worker_ctx import WorkerCtx
 from drum_testing.telemetry import setup as telemetry
 from drum_testing.telemetry.logs import configure_logging
@@ -58,18 +58,25 @@ class FastAPIWorkerCtx(WorkerCtx):
 class PredictionServer:
     """Builds the FastAPI app of one worker for a core (loaded here if not given)."""
 
-    def __init__(self, settings: Settings, core: PredictionCore | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        core: PredictionCore | None = None,
+        exporters: telemetry.Telemetry | None = None,
+    ) -> None:
         self.settings = settings
         self.core = core
         self.flusher = StdoutFlusher(settings.flush_interval)
         self.worker_ctx: FastAPIWorkerCtx | None = None
-        self.telemetry: telemetry.Telemetry | None = None
+        self.telemetry = exporters
+        """This process's exporters: given with a core loaded here, else started here."""
 
     def materialize(self) -> FastAPI:
         """The worker's FastAPI app, with the model loaded (unless a core was given), and
         the model folder's ``custom_fastapi.py`` applied (:mod:`.extension`)."""
-        # In the process that serves (uvicorn's worker, spawned): its own exporters.
-        self.telemetry = telemetry.start()
+        if self.core is None:
+            # A worker uvicorn's supervisor spawned: its own exporters, before its model loads.
+            self.telemetry = telemetry.start()
         core = self.core or PredictionCore.load(self.settings)
         self.core = core
         app, route = self._app(core)
@@ -142,9 +149,16 @@ class DrumUvicornConfig(uvicorn.Config):
     model) from them.
     """
 
-    def __init__(self, settings: Settings, core: PredictionCore | None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        core: PredictionCore | None,
+        exporters: telemetry.Telemetry | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.drum_settings = settings
         self.drum_core = core
+        self.drum_exporters = exporters
         # No log_config: uvicorn's loggers get no handler of their own (configure_logging).
         super().__init__(app=f"{__name__}:PredictionServer", log_config=None, **kwargs)
 
@@ -157,7 +171,9 @@ class DrumUvicornConfig(uvicorn.Config):
         super().configure_logging()
 
     def load_app(self) -> Any:
-        return PredictionServer(self.drum_settings, self.drum_core).materialize()
+        return PredictionServer(
+            self.drum_settings, self.drum_core, self.drum_exporters
+        ).materialize()
 
     def load(self) -> None:
         super().load()
@@ -197,6 +213,14 @@ class DrumUvicornServer(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
+WORKER_HEALTHCHECK_TIMEOUT = 60
+"""Seconds uvicorn's supervisor waits for a worker to answer its health ping before it kills
+the worker (uvicorn's default is 5). A spawned worker answers only once its interpreter has
+started and imported uvicorn and this package; on a loaded machine that took longer than 5 s,
+and the supervisor killed and respawned workers for as long as the load lasted. A hung worker
+is still found, a minute later."""
+
+
 class DrumMultiprocess(Multiprocess):
     """Uvicorn's supervisor, noting which workers were running when it began to stop."""
 
@@ -207,7 +231,9 @@ class DrumMultiprocess(Multiprocess):
         super().terminate_all()
 
 
-def serve(core: PredictionCore, sock: socket.socket) -> int:
+def serve(
+    core: PredictionCore, sock: socket.socket, exporters: telemetry.Telemetry | None = None
+) -> int:
     """Serve with uvicorn on ``sock`` until SIGTERM or SIGINT; returns the exit status.
 
     0 after a graceful stop; 1 when a worker had to abandon a busy model
@@ -215,11 +241,12 @@ def serve(core: PredictionCore, sock: socket.socket) -> int:
     """
     settings = core.settings
     workers = settings.max_workers
-    # Recycling needs the supervisor, which replaces a worker that exits, even for one.
-    supervised = workers > 1 or settings.max_requests > 0
+    # ``exporters``: this process's, started before ``core`` loaded (serve.py), when it serves
+    # that core itself; the supervisor's workers start their own.
     config = DrumUvicornConfig(
         settings,
-        None if supervised else core,
+        None if supervised(settings) else core,
+        None if supervised(settings) else exporters,
         workers=workers,
         lifespan="on",
         log_level=settings.logging_level.lower(),
@@ -228,6 +255,7 @@ def serve(core: PredictionCore, sock: socket.socket) -> int:
         timeout_graceful_shutdown=settings.drain_timeout,
         timeout_keep_alive=settings.keepalive_timeout,
         backlog=settings.backlog,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT,
     )
     logger.info(
         "serving %s model on http://%s:%s (fastapi, %d workers%s)",
@@ -236,7 +264,7 @@ def serve(core: PredictionCore, sock: socket.socket) -> int:
         workers,
         recycling(settings),
     )
-    if not supervised:
+    if not supervised(settings):
         DrumUvicornServer(config).run(sockets=[sock])
         return 0
     supervisor = DrumMultiprocess(config, sockets=[sock])

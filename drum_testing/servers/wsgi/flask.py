@@ -208,7 +208,9 @@ def build_app(
         return CoreFlask(failed, flusher)
 
 
-def serve(core: PredictionCore, sock: socket.socket) -> int:
+def serve(
+    core: PredictionCore, sock: socket.socket, exporters: telemetry.Telemetry | None = None
+) -> int:
     """Serve ``core`` on ``sock`` with werkzeug until SIGTERM or SIGINT; returns 0.
 
     Stopping: the accept loop ends, requests in flight are answered (up to
@@ -244,7 +246,6 @@ def serve(core: PredictionCore, sock: socket.socket) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    exporters = telemetry.start()
     flusher.start()
     logger.info("serving %s model on http://%s:%s (flask)", settings.target_type.value, host, port)
     try:
