@@ -22,7 +22,7 @@ import requests
 from drum_testing.testing import DrumServerRun
 from drum_testing.testing.otlp import OTLPReceiver
 from tests.contract.exchange import send
-from tests.contract.improvements import ALL_TYPES, Ledger, as_yaml, differences, load
+from tests.contract.improvements import Ledger, load
 from tests.contract.models import MODELS as CONTRACT_MODELS
 from tests.contract.models import folder, server_options
 from tests.contract.tracing import PREFIX, TRACED, TracedCase, span_parts
@@ -116,22 +116,18 @@ def test_our_spans_are_drums(
     assert drum["spans"] == sorted(traced.spans), (
         f"DRUM 1.18.1 no longer opens {traced.spans} for {traced.id!r}: {drum['spans']}"
     )
-    undeclared = []
-    identical = True
-    for server_type in ALL_TYPES:
-        found = differences(drum, traced_parts(serve, receiver, traced, server_type))
-        identical = identical and not found
-        left = span_ledger.undeclared(traced.id, server_type, found)
-        if left:
-            undeclared.append(as_yaml(traced.id, server_type, left))
-    span_ledger.record(traced.id, identical, all_declared=not undeclared)
+    undeclared = span_ledger.judge(
+        traced.id,
+        drum,
+        lambda server_type: traced_parts(serve, receiver, traced, server_type),
+    )
     if undeclared and record_to is not None:
         with record_to.open("a", encoding="utf-8") as out:
-            out.write("".join(undeclared))
+            out.write(undeclared)
     assert not undeclared, (
         f"the spans of {traced.id.removeprefix(PREFIX)!r} differ from DRUM 1.18.1's where no "
         "declared improvement says so; fix ours, or add to tests/contract/improvements.yaml:\n"
-        + "".join(undeclared)
+        + undeclared
     )
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,6 +108,28 @@ class Ledger:
             ANY_CASE in entry.cases and entry.differs_so(name, drum, ours)
             for entry in self.improvements
         )
+
+    def judge(
+        self,
+        case_id: str,
+        drum: Mapping[str, Any],
+        ours: Callable[[str], Mapping[str, Any]],
+    ) -> str:
+        """Hold ``ours(server_type)`` to ``drum`` on every server type and record the case's
+        outcome; the differences no entry declares, as entries to paste ("" when none).
+
+        "As DRUM" allows only the differences every answer of ours has (our extra headers).
+        """
+        undeclared = []
+        identical = True
+        for server_type in ALL_TYPES:
+            found = differences(drum, ours(server_type))
+            identical = identical and all(self.everywhere(n, *v) for n, v in found.items())
+            left = self.undeclared(case_id, server_type, found)
+            if left:
+                undeclared.append(as_yaml(case_id, server_type, left))
+        self.record(case_id, identical, all_declared=not undeclared)
+        return "".join(undeclared)
 
     def record(self, case_id: str, identical: bool, all_declared: bool) -> None:
         """A case's outcome over every server type, for the summary."""

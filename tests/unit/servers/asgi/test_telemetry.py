@@ -3,7 +3,6 @@ off), and a worker's exporters start with its app and stop with its lifespan."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -11,26 +10,13 @@ from starlette.testclient import TestClient
 
 from drum_testing.config.settings import Settings, TargetType
 from drum_testing.servers.asgi.fastapi import PredictionServer
-from drum_testing.telemetry import setup, tracing
+from drum_testing.telemetry import setup
 from tests.helpers.models import MODELS
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    pytest.importorskip("opentelemetry.sdk")
-    from tests.helpers.tracing import recording
-
-    exporter = recording()
-    try:
-        yield exporter
-    finally:
-        tracing.deactivate()
-        exporter.clear()
 
 
 def settings() -> Settings:

@@ -1,5 +1,4 @@
-"""Spans recorded in memory for the tracing tests (skipped where the ``otel`` extra is not
-installed, as in the ``core`` session)."""
+"""Fixtures the unit tests of several packages share."""
 
 from __future__ import annotations
 
@@ -16,7 +15,8 @@ if TYPE_CHECKING:
 
 @pytest.fixture
 def spans() -> Iterator[InMemorySpanExporter]:
-    """Routes traced into a cleared in-memory exporter for the test, untraced after it."""
+    """Routes traced into a cleared in-memory exporter for the test, untraced after it
+    (skipped where the ``otel`` extra is not installed, as in the ``core`` session)."""
     pytest.importorskip("opentelemetry.sdk")
     from tests.helpers.tracing import recording
 
