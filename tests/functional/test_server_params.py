@@ -124,7 +124,10 @@ def test_a_worker_is_recycled_after_max_requests_and_no_request_fails(
         assert len(counts) == 3, counts  # two replacements
         assert set(counts) <= loaded(pids)
         if drum_server_type == "gunicorn":  # uvicorn looks at its count ten times a second
-            assert max(counts.values()) <= LIMIT, counts
+            # The limit, plus the one connection the worker may have accepted between its
+            # last request and the loop that stops it accepting (gunicorn 27 answers what it
+            # accepted: seen once in CI as 21 of 20).
+            assert max(counts.values()) <= LIMIT + 1, counts
         assert warned(run, MAX_REQUESTS, drum_server_type) == 0
     else:
         answers = [answered_by(run) for _ in range(LIMIT + 5)]
