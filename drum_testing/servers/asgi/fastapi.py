@@ -213,14 +213,6 @@ class DrumUvicornServer(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
-WORKER_HEALTHCHECK_TIMEOUT = 60
-"""Seconds uvicorn's supervisor waits for a worker to answer its health ping before it kills
-the worker (uvicorn's default is 5). A spawned worker answers only once its interpreter has
-started and imported uvicorn and this package; on a loaded machine that took longer than 5 s,
-and the supervisor killed and respawned workers for as long as the load lasted. A hung worker
-is still found, a minute later."""
-
-
 class DrumMultiprocess(Multiprocess):
     """Uvicorn's supervisor, noting which workers were running when it began to stop."""
 
@@ -255,7 +247,6 @@ def serve(
         timeout_graceful_shutdown=settings.drain_timeout,
         timeout_keep_alive=settings.keepalive_timeout,
         backlog=settings.backlog,
-        timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT,
     )
     logger.info(
         "serving %s model on http://%s:%s (fastapi, %d workers%s)",
