@@ -31,7 +31,7 @@ from opentelemetry.trace.propagation.tracecontext import (
     TraceContextTextMapPropagator,
 )
 
-from drum_testing.testing import otlp
+from drum_testing.testing import otlp, otlp_http
 from drum_testing.testing.otlp import OTLPProtoMissing, OTLPReceiver
 from drum_testing.testing.otlp_records import OTLP_PROTO_MISSING
 
@@ -223,7 +223,7 @@ def test_wait_for_spans_names_what_did_arrive(receiver: OTLPReceiver) -> None:
 
 def test_stop_closes_idle_keep_alive_connections(monkeypatch: pytest.MonkeyPatch) -> None:
     # No idle timeout: a connection left open would hold stop() forever, were it not closed.
-    monkeypatch.setattr(otlp._Handler, "timeout", None)
+    monkeypatch.setattr(otlp_http._Handler, "timeout", None)
     receiver = OTLPReceiver().start()
     port = receiver.port
     idle = socket.create_connection(("127.0.0.1", port))
