@@ -33,7 +33,8 @@ from drum_testing.telemetry.tracing import route_span
 from drum_testing.version import DRUM_VERSION, VERSION
 
 from .failures import model_failure
-from .routes import ROUTES, Route
+from .openapi import served_routes
+from .routes import Route
 from .state import Serving
 from .stats import Stats
 
@@ -94,7 +95,7 @@ class PredictionCore:
         self._in_flight_lock = threading.Lock()
         self._routes = {
             settings.url_prefix + path: route
-            for path, route in ROUTES.items()
+            for path, route in served_routes(settings).items()
             if model is not None or route.error_server
         }
 
