@@ -32,6 +32,10 @@ def _error_server(route: Route, settings: Settings) -> bool:
     return settings.with_error_server and route.error_server
 
 
+def _not_on_error_server(route: Route, settings: Settings) -> bool:
+    return settings.with_error_server and not route.error_server
+
+
 @dataclass(frozen=True)
 class CoreAnswer:
     """A status the core answers of its own, and the routes (for settings) it applies to."""
@@ -60,9 +64,20 @@ CORE_ANSWERS: tuple[CoreAnswer, ...] = (
     ),
     # The budget of bodies in flight (issue 20) adds its 503 with Retry-After here.
     CoreAnswer(error_answer(500, "the model's own code raised (its words, and ours)"), _runs_model),
+    # A model's own HTTP error (DRUM's CustomHTTPError, or its BaseCustomUserError): the
+    # status the model chose, its message as raised, with X-Drum-User-Http-Error: true.
+    CoreAnswer(error_answer("4XX", "the model's own HTTP error, its status"), _runs_model),
+    CoreAnswer(error_answer("5XX", "the model's own HTTP error, its status"), _runs_model),
     CoreAnswer(
         error_answer(513, "the model failed to load (--with-error-server): its error"),
         _error_server,
+    ),
+    CoreAnswer(
+        error_answer(
+            404,
+            "the model failed to load (--with-error-server): DRUM's error server has no such route",
+        ),
+        _not_on_error_server,
     ),
 )
 """Every status the core answers of its own, with the routes it applies to."""

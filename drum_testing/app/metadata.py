@@ -149,7 +149,12 @@ def capabilities_operation(settings: Settings) -> Operation:
 def stats_operation(settings: Settings) -> Operation:
     schema: Schema = {
         "type": "object",
-        "properties": {"drum_info": _OBJECT, "mem_info": _OBJECT, "time_info": _OBJECT},
-        "required": ["drum_info", "mem_info"],
+        "properties": {
+            "drum_info": {"type": "array", "items": _OBJECT},
+            "mem_info": _OBJECT,
+            "time_info": _OBJECT,
+            "predict_calls_count": {"type": "integer", "minimum": 0},
+        },
+        "required": ["drum_info", "mem_info", "time_info"],
     }
     return Operation("the serving process", (json_answer(200, "DRUM's stats", schema),))

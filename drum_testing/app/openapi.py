@@ -41,7 +41,9 @@ DESCRIPTION = (
     "Besides what each operation lists: a path that is not routed answers 404, a method a "
     "route does not take 405 with Allow, HEAD answers as GET without a body, OPTIONS 200 with "
     "Allow, and a routed path without its trailing slash 308 to it; every error body is "
-    '{{"message": "ERROR: ...", "detail": ...}}.'
+    '{{"message": "ERROR: ...", "detail": ...}}. A model\'s server extension (custom_flask.py, '
+    "custom_fastapi.py) may add routes and answer any route before the server does: this "
+    "document tells the server's own contract."
 )
 
 
@@ -70,11 +72,12 @@ def _content(contents: Iterable[Content]) -> dict[str, Any]:
 def _responses(answers: Iterable[Answer]) -> dict[str, Any]:
     """One entry a status; answers of the same status (a route's 400 and the core's) are
     one response, their descriptions joined."""
-    merged: dict[int, dict[str, Any]] = {}
+    merged: dict[str, dict[str, Any]] = {}
     for answer in answers:
-        response = merged.get(answer.status)
+        status = str(answer.status)
+        response = merged.get(status)
         if response is None:
-            response = merged[answer.status] = {"description": answer.description}
+            response = merged[status] = {"description": answer.description}
             if answer.content:
                 response["content"] = _content(answer.content)
             if answer.headers:
@@ -83,11 +86,13 @@ def _responses(answers: Iterable[Answer]) -> dict[str, Any]:
                 }
         elif answer.description not in response["description"]:
             response["description"] += "; " + answer.description
-    return {str(status): merged[status] for status in sorted(merged)}
+    return {status: merged[status] for status in sorted(merged)}
 
 
 def _operation_id(method: str, path: str) -> str:
-    return f"{method.lower()}_{re.sub(r'[^A-Za-z0-9]+', '_', path).strip('_') or 'root'}"
+    """``get_ping_`` for ``/ping/``, ``get_ping`` for ``/ping``: unique, as the paths are."""
+    name = re.sub(r"[^A-Za-z0-9]+", "_", path).lstrip("_")
+    return f"{method.lower()}_{name if name.strip('_') else 'root'}"
 
 
 def operation_object(path: str, method: str, route: Route, settings: Settings) -> dict[str, Any]:

@@ -60,7 +60,8 @@ class Content:
 class Answer:
     """One status an operation may answer, what it means, and its bodies."""
 
-    status: int
+    status: int | str
+    """A status, or a range of them (``"4XX"``)."""
     description: str
     content: tuple[Content, ...] = ()
     headers: Mapping[str, Schema] | None = None
@@ -95,7 +96,7 @@ class Operation:
     description: str = ""
 
 
-def error_answer(status: int, description: str) -> Answer:
+def error_answer(status: int | str, description: str) -> Answer:
     """An error answer: ``{"message": "ERROR: ...", "detail": ...}`` as JSON."""
     return Answer(status, description, (Content(JSON, ERROR_SCHEMA),))
 

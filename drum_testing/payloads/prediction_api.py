@@ -150,7 +150,14 @@ def answer_schema(target: TargetType, labels: Sequence[str] | None) -> Schema:
         prediction = label
     else:
         prediction = _NUMBER if target.is_numeric else ANY
-    value = {"type": "object", "properties": {"label": label, "value": _NUMBER}}
+    # A probability for a class; else the prediction itself, as it is.
+    value = {
+        "type": "object",
+        "properties": {
+            "label": label,
+            "value": _NUMBER if target.is_classification else prediction,
+        },
+    }
     row: Schema = {
         "type": "object",
         "properties": {
