@@ -10,7 +10,7 @@ not take, 308 to the path with its slash) are told in the document's description
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from drum_testing.config.settings import Settings
@@ -18,6 +18,21 @@ from drum_testing.http.messages import BodyFault
 from drum_testing.http.openapi import Answer, error_answer
 
 from .routes import Route
+
+REQUEST_ID_HEADERS = ("X-Request-ID", "X_Request_ID")
+"""The client's request id (else a new one), sent back under both names, as DRUM does."""
+USER_ERROR_HEADER = "X-Drum-User-Http-Error"
+"""``true`` on an answer whose status the model chose (its own HTTP error)."""
+VERSION_HEADER = "X-Drum-Version"
+"""The DRUM version whose behaviour we serve, as DRUM sends its own."""
+OWN_VERSION_HEADER = "X-Drum-Testing-Version"
+"""drum_testing's own version: which runtime answered."""
+ANSWER_HEADERS: Mapping[str, str] = {
+    VERSION_HEADER: "the DRUM version whose behaviour is served",
+    OWN_VERSION_HEADER: "drum_testing's version",
+    **dict.fromkeys(REQUEST_ID_HEADERS, "the request's id: the client's X-Request-ID, else new"),
+}
+"""The headers every answer carries (:func:`.core.answer_headers`), and what they say."""
 
 
 def _reads_body(route: Route, settings: Settings) -> bool:

@@ -23,10 +23,18 @@ from typing import Any
 from drum_testing.config.settings import Settings
 from drum_testing.http.json import JSON, dumps
 from drum_testing.http.messages import Request, Response
-from drum_testing.http.openapi import ERROR_SCHEMA, Answer, Content, Operation, Schema, json_answer
+from drum_testing.http.openapi import (
+    ERROR_SCHEMA,
+    Answer,
+    Content,
+    Operation,
+    Parameter,
+    Schema,
+    json_answer,
+)
 from drum_testing.version import DRUM_VERSION, VERSION
 
-from .core_answers import CORE_ANSWERS
+from .core_answers import ANSWER_HEADERS, CORE_ANSWERS, REQUEST_ID_HEADERS
 from .routes import GET, ROUTES, Route
 from .state import Serving
 
@@ -80,10 +88,12 @@ def _responses(answers: Iterable[Answer]) -> dict[str, Any]:
             response = merged[status] = {"description": answer.description}
             if answer.content:
                 response["content"] = _content(answer.content)
-            if answer.headers:
-                response["headers"] = {
-                    name: {"schema": dict(schema)} for name, schema in answer.headers.items()
-                }
+            headers: dict[str, Any] = {
+                name: {"$ref": f"#/components/headers/{name}"} for name in ANSWER_HEADERS
+            }
+            for name, schema in (answer.headers or {}).items():
+                headers[name] = {"schema": dict(schema)}
+            response["headers"] = headers
         elif answer.description not in response["description"]:
             response["description"] += "; " + answer.description
     return {status: merged[status] for status in sorted(merged)}
@@ -93,6 +103,20 @@ def _operation_id(method: str, path: str) -> str:
     """``get_ping_`` for ``/ping/``, ``get_ping`` for ``/ping``: unique, as the paths are."""
     name = re.sub(r"[^A-Za-z0-9]+", "_", path).lstrip("_")
     return f"{method.lower()}_{name if name.strip('_') else 'root'}"
+
+
+def _parameter(parameter: Parameter) -> dict[str, Any]:
+    written: dict[str, Any] = {
+        "name": parameter.name,
+        "in": parameter.location,
+        "description": parameter.description,
+        "schema": dict(parameter.schema),
+    }
+    if parameter.style is not None:
+        written["style"] = parameter.style
+    if parameter.explode is not None:
+        written["explode"] = parameter.explode
+    return written
 
 
 def operation_object(path: str, method: str, route: Route, settings: Settings) -> dict[str, Any]:
@@ -106,18 +130,13 @@ def operation_object(path: str, method: str, route: Route, settings: Settings) -
     }
     if operation.description:
         written["description"] = operation.description
-    if operation.parameters:
-        written["parameters"] = [
-            {
-                "name": parameter.name,
-                "in": parameter.location,
-                "description": parameter.description,
-                "schema": dict(parameter.schema),
-                **({"style": parameter.style} if parameter.style else {}),
-                **({"explode": parameter.explode} if parameter.explode is not None else {}),
-            }
-            for parameter in operation.parameters
-        ]
+    request_id = {
+        "name": REQUEST_ID_HEADERS[0],
+        "in": "header",
+        "description": "the request's id, sent back on the answer (a new one if none)",
+        "schema": {"type": "string"},
+    }
+    written["parameters"] = [request_id, *(_parameter(p) for p in operation.parameters)]
     if operation.body:
         written["requestBody"] = {
             "required": operation.body_required,
@@ -153,7 +172,13 @@ def build_document(settings: Settings) -> dict[str, Any]:
             "x-drum-version": DRUM_VERSION,
         },
         "paths": paths,
-        "components": {"schemas": {"Error": dict(ERROR_SCHEMA)}},
+        "components": {
+            "schemas": {"Error": dict(ERROR_SCHEMA)},
+            "headers": {
+                name: {"description": text, "schema": {"type": "string"}}
+                for name, text in ANSWER_HEADERS.items()
+            },
+        },
     }
 
 
