@@ -89,7 +89,11 @@ def request_bodies(fields: tuple[str, ...]) -> tuple[Content, ...]:
         "type": "object",
         "properties": {name: FORM_FIELDS[name] for name in fields},
     }
-    csv = {**TEXT, "description": "CSV with a header line (UTF-8 unless a charset is declared)"}
+    csv = {
+        **TEXT,
+        "description": "CSV with a header line (UTF-8 unless a charset is declared)",
+        "examples": ["a,b\n1,2\n3,4.5\n"],
+    }
     return (
         *(Content(mimetype, csv) for mimetype in sorted(CSV_MIMETYPES) if mimetype),
         Content("multipart/form-data", form),
