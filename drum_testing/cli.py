@@ -1,4 +1,4 @@
-"""The command line: ``drum-testing server``, ``score`` and ``check`` (also
+"""The command line: ``drum-testing server``, ``score``, ``check`` and ``openapi`` (also
 ``python -m drum_testing ...``).
 
 Arguments and environment become one frozen :class:`~drum_testing.config.settings.Settings`
@@ -19,14 +19,17 @@ stderr and exit status 2; a model that fails to load is its traceback and exit s
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from .config.build import build_settings
 from .config.console import PROG, fail
-from .config.options import CHECK, SCORE, SERVER
+from .config.options import CHECK, OPENAPI, SCORE, SERVER
 from .config.parser import OneLineParser, add_options
-from .config.settings import SettingsError
+from .config.settings import Settings, SettingsError
 from .version import DRUM_VERSION, VERSION
 
 COMMANDS = {
@@ -34,6 +37,8 @@ COMMANDS = {
     SCORE: "score a file with a model folder, as DRUM's drum score (no server)",
     CHECK: "start a model on every server type and check it answers alike, copes with bad "
     "input, and how fast",
+    OPENAPI: "print the contract as an OpenAPI 3.1 document (JSON) for a server with the same "
+    "options",
 }
 
 
@@ -71,6 +76,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         from .check.command import run as run_check
 
         return run_check(settings, args, environ)
+    if args.command == OPENAPI:
+        return _write_openapi(settings, args.output)
     _export_runtime_params(settings.runtime_params)
     if args.command == SCORE:
         from .score import run as run_score
@@ -79,6 +86,23 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
     from .servers.serve import run as run_server
 
     return run_server(settings)
+
+
+def _write_openapi(settings: Settings, output: Path | None) -> int:
+    """Print the OpenAPI document of a server with ``settings``, or write it to ``output``.
+
+    The model is not loaded: the document is what the settings decide (the target type,
+    class labels, deployment document), so it is the one the server answers with
+    ``--openapi`` for the same options.
+    """
+    from .app.openapi import build_document
+
+    text = json.dumps(build_document(settings), indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+    return 0
 
 
 def _export_runtime_params(variables: Mapping[str, str]) -> None:

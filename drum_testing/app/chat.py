@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 
-from drum_testing.config.settings import TargetType
+from drum_testing.config.settings import Settings, TargetType
 from drum_testing.http.errors import RequestError
+from drum_testing.http.json import JSON
 from drum_testing.http.messages import Request, Response, json_response
+from drum_testing.http.openapi import Answer, Content, Operation, error_answer, json_answer
+from drum_testing.payloads import chat as chat_payload
 from drum_testing.payloads.chat import EVENT_STREAM, sse_stream, to_jsonable
 
 from .state import Serving
@@ -50,3 +53,32 @@ def models(serving: Serving, request: Request) -> Response:
             detail=f"{request.path} answers textgeneration models only (OpenAI's model list)",
         )
     return json_response(200, {"object": "list", "data": serving.loaded.llm_models()})
+
+
+# What each route answers, for the OpenAPI document (drum_testing.app.openapi).
+def chat_operation(settings: Settings) -> Operation:
+    return Operation(
+        "OpenAI's chat completion",
+        (
+            Answer(200, "a completion, or a stream of its chunks", chat_payload.ANSWER),
+            error_answer(400, "a body that is not a JSON object"),
+            error_answer(404, "a model without a chat hook"),
+        ),
+        body=(Content(JSON, chat_payload.REQUEST_SCHEMA),),
+        body_required=True,
+    )
+
+
+def models_operation(settings: Settings) -> Operation:
+    schema = {
+        "type": "object",
+        "properties": {"object": {"const": "list"}, "data": {"type": "array"}},
+        "required": ["object", "data"],
+    }
+    return Operation(
+        "OpenAI's model list (textgeneration models)",
+        (
+            json_answer(200, "the models", schema),
+            error_answer(404, "a model that is not a textgeneration model"),
+        ),
+    )

@@ -32,19 +32,17 @@ from drum_testing.telemetry.stream import ScopedStream
 from drum_testing.telemetry.tracing import route_span
 from drum_testing.version import DRUM_VERSION, VERSION
 
+from .core_answers import OWN_VERSION_HEADER as OWN_VERSION_HEADER
+from .core_answers import REQUEST_ID_HEADERS as REQUEST_ID_HEADERS
+from .core_answers import USER_ERROR_HEADER as USER_ERROR_HEADER
+from .core_answers import VERSION_HEADER as VERSION_HEADER
 from .failures import model_failure
-from .routes import ROUTES, Route
+from .openapi import served_routes
+from .routes import Route
 from .state import Serving
 from .stats import Stats
 
 logger = logging.getLogger(__name__)
-
-REQUEST_ID_HEADERS = ("X-Request-ID", "X_Request_ID")
-USER_ERROR_HEADER = "X-Drum-User-Http-Error"
-VERSION_HEADER = "X-Drum-Version"
-"""The DRUM version whose behaviour we serve, as DRUM sends its own."""
-OWN_VERSION_HEADER = "X-Drum-Testing-Version"
-"""drum_testing's own version: which runtime answered."""
 
 
 def answer_headers(request_id: str | None) -> list[tuple[str, str]]:
@@ -94,7 +92,7 @@ class PredictionCore:
         self._in_flight_lock = threading.Lock()
         self._routes = {
             settings.url_prefix + path: route
-            for path, route in ROUTES.items()
+            for path, route in served_routes(settings).items()
             if model is not None or route.error_server
         }
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from drum_testing.config.settings import TargetType
+from drum_testing.config.settings import Settings, TargetType
 from drum_testing.errors import ModelOutputError
 from drum_testing.http.messages import Request, Response, json_response
+from drum_testing.http.openapi import Operation, Schema, json_answer
 from drum_testing.version import DRUM_VERSION, VERSION
 
 from .state import Serving
@@ -81,3 +82,79 @@ def probe_response(result: Any) -> Response:
             "readiness_probe returned something other than (dict, status) or a dict"
         )
     return json_response(status, dict(result))
+
+
+# What each route answers, for the OpenAPI document (drum_testing.app.openapi).
+_OK_SCHEMA: Schema = {
+    "type": "object",
+    "properties": {"message": {"const": "OK"}},
+    "required": ["message"],
+}
+_OBJECT: Schema = {"type": "object"}
+_TEXT_OR_NULL: Schema = {"type": ["string", "null"]}
+
+
+def ping_operation(settings: Settings) -> Operation:
+    return Operation("liveness", (json_answer(200, "alive", _OK_SCHEMA),))
+
+
+def health_operation(settings: Settings) -> Operation:
+    return Operation(
+        "readiness",
+        (
+            json_answer(
+                200, "ready: OK, or what the model's readiness_probe hook answered", _OBJECT
+            ),
+        ),
+        description="A readiness_probe hook answers its own object and status.",
+    )
+
+
+def info_operation(settings: Settings) -> Operation:
+    properties: dict[str, Schema] = {
+        "codeDir": {"type": "string"},
+        "drumServer": {"type": "string", "enum": sorted(set(APP_FRAMEWORKS.values()))},
+        "drumVersion": {"const": DRUM_VERSION},
+        "drumTestingServer": {"type": "string", "enum": sorted(APP_FRAMEWORKS)},
+        "drumTestingVersion": {"const": VERSION},
+        "language": {"const": LANGUAGE},
+        "modelMetadata": {"type": ["object", "null"]},
+        "predictor": _TEXT_OR_NULL,
+        "targetType": {"const": settings.target_type.value},
+    }
+    if settings.target_type is TargetType.BINARY:
+        properties["positiveClassLabel"] = _TEXT_OR_NULL
+        properties["negativeClassLabel"] = _TEXT_OR_NULL
+    elif settings.target_type is TargetType.MULTICLASS:
+        properties["classLabels"] = {"type": "array", "items": {"type": "string"}}
+    schema = {"type": "object", "properties": properties, "required": sorted(properties)}
+    return Operation("the model and the server", (json_answer(200, "what is served", schema),))
+
+
+def capabilities_operation(settings: Settings) -> Operation:
+    schema: Schema = {
+        "type": "object",
+        "properties": {
+            "supported_payload_formats": {"type": "object"},
+            "supported_methods": {
+                "type": "object",
+                "properties": {"chat": {"type": "boolean"}},
+            },
+        },
+        "required": ["supported_payload_formats", "supported_methods"],
+    }
+    return Operation("what the server reads", (json_answer(200, "its capabilities", schema),))
+
+
+def stats_operation(settings: Settings) -> Operation:
+    schema: Schema = {
+        "type": "object",
+        "properties": {
+            "drum_info": {"type": "array", "items": _OBJECT},
+            "mem_info": _OBJECT,
+            "time_info": _OBJECT,
+            "predict_calls_count": {"type": "integer", "minimum": 0},
+        },
+        "required": ["drum_info", "mem_info", "time_info"],
+    }
+    return Operation("the serving process", (json_answer(200, "DRUM's stats", schema),))

@@ -4,13 +4,18 @@ Paths are relative to ``URL_PREFIX``, and have no trailing slash only where DRUM
 (the core redirects a request without the slash, as DRUM does). When the model failed to
 load (``--with-error-server``), the core serves DRUM's error server instead: the routes it
 registers (liveness and scoring) answer 513 with the load error, the others are not there.
+
+Each route names what describes it (its body, parameters and answers) for the OpenAPI
+document: a function beside its handler, given the settings (:mod:`.openapi` assembles them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from drum_testing.config.settings import Settings
+from drum_testing.http.openapi import Operation
 from drum_testing.telemetry.tracing import CHAT, INVOCATIONS, PREDICT_UNSTRUCTURED, TRANSFORM
 
 from . import chat, metadata, scoring
@@ -26,6 +31,8 @@ class Route:
 
     methods: frozenset[str]
     handler: Handler
+    describe: Callable[[Settings], Operation]
+    """What the route takes and answers, for the OpenAPI document (for these settings)."""
     needs_model: bool = True
     """False for the routes that run no model code (liveness): light enough for an event
     loop, and answered while a prediction runs."""
@@ -38,26 +45,46 @@ class Route:
 
 
 ROUTES: Mapping[str, Route] = {
-    "/": Route(GET, metadata.ping, needs_model=False, error_server=True),
-    "/ping/": Route(GET, metadata.ping, needs_model=False, error_server=True),
-    "/ping": Route(GET, metadata.ping, needs_model=False, error_server=True),
-    "/health/": Route(GET, metadata.health, error_server=True),
-    "/info/": Route(GET, metadata.info),
-    "/capabilities/": Route(GET, metadata.capabilities),
-    "/stats/": Route(GET, metadata.stats),
-    "/predict/": Route(POST, scoring.predict, error_server=True, span=INVOCATIONS),
-    "/predictions/": Route(POST, scoring.predict, error_server=True, span=INVOCATIONS),
-    "/invocations": Route(POST, scoring.predict, error_server=True, span=INVOCATIONS),
-    "/transform/": Route(POST, scoring.transform, error_server=True, span=TRANSFORM),
+    "/": Route(GET, metadata.ping, metadata.ping_operation, needs_model=False, error_server=True),
+    "/ping/": Route(
+        GET, metadata.ping, metadata.ping_operation, needs_model=False, error_server=True
+    ),
+    "/ping": Route(
+        GET, metadata.ping, metadata.ping_operation, needs_model=False, error_server=True
+    ),
+    "/health/": Route(GET, metadata.health, metadata.health_operation, error_server=True),
+    "/info/": Route(GET, metadata.info, metadata.info_operation),
+    "/capabilities/": Route(GET, metadata.capabilities, metadata.capabilities_operation),
+    "/stats/": Route(GET, metadata.stats, metadata.stats_operation),
+    "/predict/": Route(
+        POST, scoring.predict, scoring.predict_operation, error_server=True, span=INVOCATIONS
+    ),
+    "/predictions/": Route(
+        POST, scoring.predict, scoring.predict_operation, error_server=True, span=INVOCATIONS
+    ),
+    "/invocations": Route(
+        POST, scoring.predict, scoring.predict_operation, error_server=True, span=INVOCATIONS
+    ),
+    "/transform/": Route(
+        POST, scoring.transform, scoring.transform_operation, error_server=True, span=TRANSFORM
+    ),
     "/predictUnstructured/": Route(
-        POST, scoring.predict_unstructured, error_server=True, span=PREDICT_UNSTRUCTURED
+        POST,
+        scoring.predict_unstructured,
+        scoring.predict_unstructured_operation,
+        error_server=True,
+        span=PREDICT_UNSTRUCTURED,
     ),
     "/predictionsUnstructured/": Route(
-        POST, scoring.predict_unstructured, error_server=True, span=PREDICT_UNSTRUCTURED
+        POST,
+        scoring.predict_unstructured,
+        scoring.predict_unstructured_operation,
+        error_server=True,
+        span=PREDICT_UNSTRUCTURED,
     ),
-    "/chat/completions": Route(POST, chat.chat, span=CHAT),
-    "/v1/chat/completions": Route(POST, chat.chat, span=CHAT),
-    "/models": Route(GET, chat.models),
-    "/v1/models": Route(GET, chat.models),
+    "/chat/completions": Route(POST, chat.chat, chat.chat_operation, span=CHAT),
+    "/v1/chat/completions": Route(POST, chat.chat, chat.chat_operation, span=CHAT),
+    "/models": Route(GET, chat.models, chat.models_operation),
+    "/v1/models": Route(GET, chat.models, chat.models_operation),
 }
 """Every route, relative to ``URL_PREFIX``."""

@@ -7,13 +7,16 @@ from collections.abc import Collection
 
 import pandas as pd
 
-from drum_testing.config.settings import TargetType
+from drum_testing.config.settings import Settings, TargetType
 from drum_testing.http.content_type import MULTIPART
 from drum_testing.http.errors import RequestError
 from drum_testing.http.json import JSON
 from drum_testing.http.messages import Request, Response
 from drum_testing.http.multipart import FormFile, parse_multipart
-from drum_testing.payloads import prediction_api
+from drum_testing.http.openapi import Answer, Operation, Parameter, error_answer, json_answer
+from drum_testing.payloads import prediction_api, predictions
+from drum_testing.payloads import structured as structured_payload
+from drum_testing.payloads import transform as transform_payload
 from drum_testing.payloads.csv_input import NO_SAMPLES, read_csv
 from drum_testing.payloads.structured import (
     COLUMN_NAMES_FIELD,
@@ -23,7 +26,11 @@ from drum_testing.payloads.structured import (
     read_form_file,
 )
 from drum_testing.payloads.transform import transform_answer
-from drum_testing.payloads.unstructured import unstructured_answer, unstructured_input
+from drum_testing.payloads.unstructured import (
+    ANY_BODY,
+    unstructured_answer,
+    unstructured_input,
+)
 
 from .state import Serving
 
@@ -188,3 +195,63 @@ def _structured_input(
             "(text/csv) or a multipart form field X, or add a read_input_data hook",
         )
     return read_csv(request.body, content_type.charset)
+
+
+# What each route answers, for the OpenAPI document (drum_testing.app.openapi).
+_UNPROCESSABLE = error_answer(
+    422,
+    "no data, data that does not parse, a payload format the model does not read, or a "
+    "model of a target type this route does not serve",
+)
+_NOT_A_FORM = error_answer(400, "a multipart body that is not a well-formed form")
+
+
+def predict_operation(settings: Settings) -> Operation:
+    target = settings.target_type
+    deployment = settings.deployment_config
+    if deployment is None:
+        schema = predictions.answer_schema(target, settings.labels)
+        what = "the predictions, a row each"
+    else:
+        labels = deployment.class_names if target.is_classification else None
+        schema = prediction_api.answer_schema(target, labels)
+        what = "the predictions in DataRobot's prediction API format (--deployment-config)"
+    return Operation(
+        "score a structured payload",
+        (json_answer(200, what, schema), _NOT_A_FORM, _UNPROCESSABLE),
+        body=structured_payload.request_bodies(FORM_FIELDS),
+        description=f"Serves structured models; this document is for a {target.value} model"
+        + (f", scored at {ROUTE_OF[target]}." if target in ROUTE_OF else "."),
+    )
+
+
+def transform_operation(settings: Settings) -> Operation:
+    return Operation(
+        "transform a structured payload (transform models)",
+        (
+            Answer(200, "the transformed features (and target)", transform_payload.ANSWER),
+            _NOT_A_FORM,
+            _UNPROCESSABLE,
+        ),
+        body=structured_payload.request_bodies(TRANSFORM_FIELDS),
+    )
+
+
+def predict_unstructured_operation(settings: Settings) -> Operation:
+    return Operation(
+        "score any payload (unstructured models)",
+        (
+            Answer(200, "what the model's score_unstructured hook answered", ANY_BODY),
+            error_answer(422, "a model of a structured target type, or text that does not decode"),
+        ),
+        body=ANY_BODY,
+        parameters=(
+            Parameter(
+                "query",
+                "every query parameter, handed to score_unstructured as query=",
+                {"type": "object", "additionalProperties": {"type": "string"}},
+                style="form",
+                explode=True,
+            ),
+        ),
+    )

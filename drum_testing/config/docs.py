@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .options import CHECK, SCORE, SERVER, Kind, Option, Section, options_for
+from .options import CHECK, OPENAPI, SCORE, SERVER, Kind, Option, Section, options_for
 
 BLOCKS: dict[str, tuple[str, frozenset[Section]]] = {
     # name: (the subcommand, the sections of its options the block lists)
@@ -33,6 +33,7 @@ BLOCKS: dict[str, tuple[str, frozenset[Section]]] = {
     "tunables": (SERVER, frozenset({Section.TUNABLES})),
     SCORE: (SCORE, frozenset({Section.SCORE})),
     CHECK: (CHECK, frozenset({Section.CHECK})),
+    OPENAPI: (OPENAPI, frozenset({Section.OPENAPI})),
 }
 RUNTIME_PARAMS_BLOCK = "runtime-params"
 """DataRobot's runtime parameters that configure the server, and the option each gives."""

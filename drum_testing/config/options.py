@@ -25,8 +25,8 @@ from . import values
 from .deployment import read_deployment_config
 from .settings import SERVER_TYPE_ENV, Settings, parse_server_type, parse_url_prefix
 
-SERVER, SCORE, CHECK = "server", "score", "check"
-COMMANDS = (SERVER, SCORE, CHECK)
+SERVER, SCORE, CHECK, OPENAPI = "server", "score", "check", "openapi"
+COMMANDS = (SERVER, SCORE, CHECK, OPENAPI)
 MODEL_COMMANDS = frozenset(COMMANDS)
 """Every subcommand loads a model folder, so every one takes the model's options."""
 DRUM_COMMANDS = frozenset({SERVER, SCORE})
@@ -55,6 +55,7 @@ class Section(enum.Enum):
     ENVIRONMENT = "set by environment variables only"
     SCORE = "scoring a file"
     CHECK = "checking a model"
+    OPENAPI = "writing the OpenAPI document"
     INTERNAL = "used by DrumServerRun"
     RUNTIME_PARAMS = "DataRobot's runtime parameters only"
     DRUM = "DRUM's, refused or accepted for its sake"
@@ -385,10 +386,22 @@ OPTIONS: tuple[Option, ...] = (
         ("--with-error-server",),
         "WITH_ERROR_SERVER",
         help="if the model fails to load, keep serving and answer 513 with the error",
+        commands=frozenset({SERVER, OPENAPI}),
         kind=Kind.SWITCH,
         drum=True,
         doc="if the model fails to load, keep serving as DRUM's error server: liveness and "
         "scoring routes answer 513 with the load error, the others 404",
+    ),
+    Option(
+        "openapi",
+        ("--openapi",),
+        "DRUM_OPENAPI",
+        help="answer the contract's OpenAPI 3.1 document at GET /openapi.json",
+        commands=frozenset({SERVER, OPENAPI}),
+        kind=Kind.SWITCH,
+        doc="answer the contract's OpenAPI 3.1 document at `GET /openapi.json` (under "
+        "`URL_PREFIX`), the same on every server type and what `drum-testing openapi` prints "
+        "for the same options; off: that path is a 404 like any unknown one",
     ),
     Option(
         "deployment_config",
@@ -396,6 +409,7 @@ OPTIONS: tuple[Option, ...] = (
         "DEPLOYMENT_CONFIG",
         read_deployment_config,
         "a deployment document (JSON): /predict/ answers in DataRobot's prediction API format",
+        commands=frozenset({SERVER, OPENAPI}),
         drum=True,
         metavar="FILE",
         doc="a DataRobot deployment document (JSON, its `target` section): `/predict/` then "
@@ -582,6 +596,17 @@ OPTIONS: tuple[Option, ...] = (
         help="stop when this pipe closes (its other end is the parent's)",
         section=Section.INTERNAL,
         metavar="FD",
+    ),
+    # --- writing the OpenAPI document -------------------------------------------------------
+    Option(
+        "output",
+        ("--output",),
+        convert=Path,
+        help="where to write the document (JSON); without it, it is printed",
+        commands=frozenset({OPENAPI}),
+        section=Section.OPENAPI,
+        metavar="FILE",
+        default=None,
     ),
     # --- scoring a file ---------------------------------------------------------------------
     Option(

@@ -178,6 +178,7 @@ class Settings:
     url_prefix: str = ""
     target_name: str | None = None
     deployment_config: DeploymentConfig | None = None
+    openapi: bool = False
     # --- tunables ------------------------------------------------------------------------------
     threads: int = 512
     read_timeout: float = 30.0

@@ -14,7 +14,8 @@ from collections.abc import Generator, Iterable, Mapping
 from typing import Any
 
 from drum_testing.errors import ModelOutputError
-from drum_testing.http.json import dumps
+from drum_testing.http.json import JSON, dumps
+from drum_testing.http.openapi import TEXT, Content, Schema
 
 logger = logging.getLogger(__name__)
 
@@ -67,3 +68,30 @@ def sse_stream(chunks: Iterable[Any]) -> Generator[bytes, None, None]:
         close = getattr(chunks, "close", None)
         if close is not None:
             close()
+
+
+REQUEST_SCHEMA: Schema = {
+    "type": "object",
+    "description": "OpenAI's chat completion request (model, messages, stream, ...), handed "
+    "to the model's chat hook as it is",
+    "properties": {
+        "model": {"type": "string"},
+        "messages": {"type": "array", "items": {"type": "object"}},
+        "stream": {"type": "boolean"},
+    },
+}
+COMPLETION_SCHEMA: Schema = {
+    "type": "object",
+    "description": "OpenAI's ChatCompletion, as the model's chat hook made it",
+}
+STREAM_SCHEMA: Schema = {
+    **TEXT,
+    "description": "server-sent events: `data: <ChatCompletionChunk JSON>` a chunk, an "
+    '`{"error": {"message", "type"}}` event if the model raised mid-stream, then '
+    "`data: [DONE]`",
+}
+ANSWER = (
+    Content(JSON, COMPLETION_SCHEMA),
+    Content(EVENT_STREAM.split(";")[0], STREAM_SCHEMA),
+)
+"""A chat answer: one completion, or (``"stream": true``) a stream of events."""

@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from drum_testing.config.deployment import DeploymentConfig
 from drum_testing.config.settings import TargetType
+from drum_testing.http.openapi import ANY, Schema
 
 from .predictions import Predictions
 
@@ -133,3 +134,43 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+_NUMBER: Schema = {"type": ["number", "null"]}
+
+
+def answer_schema(target: TargetType, labels: Sequence[str] | None) -> Schema:
+    """The schema of :func:`encode`'s answer for a ``target`` model (``labels``: the
+    deployment's class names, when known)."""
+    label: Schema = {"type": "string", "enum": list(labels)} if labels else {"type": "string"}
+    prediction: Schema
+    if target is TargetType.MULTILABEL:
+        prediction = {"type": "array", "items": label}
+    elif target.is_classification:
+        prediction = label
+    else:
+        prediction = _NUMBER if target.is_numeric else ANY
+    # A probability for a class; else the prediction itself, as it is.
+    value = {
+        "type": "object",
+        "properties": {
+            "label": label,
+            "value": _NUMBER if target.is_classification else prediction,
+        },
+    }
+    row: Schema = {
+        "type": "object",
+        "properties": {
+            "prediction": prediction,
+            "predictionValues": {"type": "array", "items": value},
+            "predictionThreshold": {"type": ["number", "null"]},
+            "rowId": {"type": "integer", "minimum": 0},
+            "extraModelOutput": {"type": "object"},
+        },
+        "required": ["prediction", "predictionValues", "rowId"],
+    }
+    return {
+        "type": "object",
+        "properties": {"data": {"type": "array", "items": row}},
+        "required": ["data"],
+    }

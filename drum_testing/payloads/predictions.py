@@ -28,6 +28,7 @@ import pandas as pd
 
 from drum_testing.config.settings import TargetType
 from drum_testing.errors import ModelOutputError
+from drum_testing.http.openapi import ANY, Schema
 
 PREDICTIONS_COLUMN = "Predictions"
 
@@ -290,3 +291,36 @@ def split_extra_output(
             return frame, None
         kept = [c for c in frame.columns if str(c) == name]
     return frame[kept], frame.drop(columns=kept)
+
+
+NUMBER: Schema = {"type": ["number", "null"]}
+"""A prediction or a probability: NaN and infinities are written ``null``."""
+EXTRA_OUTPUT_SCHEMA: Schema = {
+    "type": "object",
+    "description": "columns score returned beyond the predictions (pandas' orient=split)",
+    "properties": {
+        "columns": {"type": "array"},
+        "index": {"type": "array"},
+        "data": {"type": "array", "items": {"type": "array"}},
+    },
+}
+
+
+def answer_schema(target: TargetType, labels: Sequence[str] | None) -> Schema:
+    """The ``/predict/`` answer's schema for a ``target`` model (``labels``: its class
+    labels, when known): ``{"predictions": [...]}``, and ``extraModelOutput``."""
+    item: Schema
+    if target.is_classification:
+        item = {"type": "object", "additionalProperties": NUMBER}
+        if labels:
+            item = {**item, "required": list(labels), "properties": dict.fromkeys(labels, NUMBER)}
+    else:
+        item = NUMBER if target.is_numeric else ANY
+    return {
+        "type": "object",
+        "properties": {
+            "predictions": {"type": "array", "items": item},
+            "extraModelOutput": EXTRA_OUTPUT_SCHEMA,
+        },
+        "required": ["predictions"],
+    }

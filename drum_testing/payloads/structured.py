@@ -20,6 +20,7 @@ import pandas as pd
 from drum_testing.http.content_type import decode_text
 from drum_testing.http.errors import RequestError
 from drum_testing.http.multipart import FormFile
+from drum_testing.http.openapi import BINARY, TEXT, Content, Schema
 
 from .csv_input import read_csv
 
@@ -64,3 +65,36 @@ def read_form_file(field: FormFile, names: FormFile | None, charset: str | None)
     if (field.filename or "").endswith(SPARSE_SUFFIX):
         return read_sparse(field.data, names.data if names else None)
     return read_csv(field.data, field.content_type.charset or charset)
+
+
+FORM_FIELDS: dict[str, Schema] = {
+    DATA_FIELD: {
+        **BINARY,
+        "description": "the data: CSV, or Matrix Market when the part's file name ends in .mtx",
+    },
+    COLUMN_NAMES_FIELD: {**BINARY, "description": "a Matrix Market X's column names, one a line"},
+    TARGET_FIELD: {
+        **BINARY,
+        "description": "/transform/ only: the target, CSV (Matrix Market when named *.mtx)",
+    },
+}
+"""The multipart fields a structured route may read, as the OpenAPI document shows them."""
+
+
+def request_bodies(fields: tuple[str, ...]) -> tuple[Content, ...]:
+    """What a structured route takes: a CSV body (any of :data:`CSV_MIMETYPES`, or none), or
+    a multipart form with ``fields`` (the data in ``X``). A model with a ``read_input_data``
+    hook takes any body; the document shows what every model takes."""
+    form: Schema = {
+        "type": "object",
+        "properties": {name: FORM_FIELDS[name] for name in fields},
+    }
+    csv = {
+        **TEXT,
+        "description": "CSV with a header line (UTF-8 unless a charset is declared)",
+        "examples": ["a,b\n1,2\n3,4.5\n"],
+    }
+    return (
+        *(Content(mimetype, csv) for mimetype in sorted(CSV_MIMETYPES) if mimetype),
+        Content("multipart/form-data", form),
+    )

@@ -37,6 +37,7 @@ import pandas as pd
 
 from drum_testing.errors import ModelOutputError
 from drum_testing.http.multipart import FormPart, encode_form
+from drum_testing.http.openapi import BINARY, Content, Schema
 
 X_FORMAT = "X.format"
 X_TRANSFORMED = "X.transformed"
@@ -106,3 +107,18 @@ def transform_answer(features: pd.DataFrame, target: pd.DataFrame | None) -> tup
     if target is not None:
         fields += [FormPart(Y_FORMAT, b"csv"), file_field(Y_TRANSFORMED, csv_payload(target))]
     return encode_form(fields)
+
+
+ANSWER_SCHEMA: Schema = {
+    "type": "object",
+    "properties": {
+        X_FORMAT: {"type": "string", "enum": ["csv", "sparse"]},
+        X_TRANSFORMED: {**BINARY, "description": "CSV (CRLF lines), or Matrix Market if sparse"},
+        X_COLNAMES: {**BINARY, "description": "sparse only: the column names, one a line"},
+        Y_FORMAT: {"type": "string", "enum": ["csv"]},
+        Y_TRANSFORMED: {**BINARY, "description": "the target sent, as CSV"},
+    },
+    "required": [X_FORMAT, X_TRANSFORMED],
+}
+ANSWER = (Content("multipart/form-data", ANSWER_SCHEMA),)
+"""The ``/transform/`` answer, as the OpenAPI document shows it."""

@@ -22,6 +22,7 @@ from typing import Any
 
 from drum_testing.errors import ModelOutputError
 from drum_testing.http.content_type import DEFAULT_CHARSET, ContentType, decode_text
+from drum_testing.http.openapi import ANY, Content
 
 OCTET_STREAM = "application/octet-stream"
 TEXT_PLAIN = "text/plain"
@@ -60,3 +61,8 @@ def unstructured_answer(result: Any) -> tuple[str, bytes]:
             f"score_unstructured returned {type(result).__name__}, expected str or bytes"
         )
     return (f"{mimetype}; charset={charset}" if charset else mimetype), body
+
+
+ANY_BODY = (Content("*/*", ANY),)
+"""What ``/predictUnstructured/`` takes and answers: any body of any content type (the model
+decides; text is decoded for it, the rest handed over as bytes)."""
