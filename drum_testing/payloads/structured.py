@@ -31,11 +31,44 @@ COLUMN_NAMES_FIELD = "X.colnames"
 TARGET_FIELD = "y"
 
 
+UNNAMED_SPARSE_COLUMNS = 2**14
+"""The widest Matrix Market matrix read without ``X.colnames``, or wider than its bytes."""
+SPARSE_ROWS = 2**20
+"""The tallest one read with fewer bytes than rows."""
+
+
+def _check_shape(data: bytes, column_names: bytes | None) -> None:
+    """A 422 for a matrix whose declared shape is out of proportion to the bytes that came.
+
+    The header alone sets the cost: a 60-byte body declaring 3,000,000 columns took 36 s
+    of CPU to become a frame (a column object each), and one declaring 300,000,000 rows
+    2.4 GB (the row index); DRUM reads both alike. A column costs a name in ``X.colnames``
+    (or a byte of the body), a row a byte of the body, beyond the limits above.
+    """
+    from scipy.io import mminfo
+
+    try:
+        rows, columns = mminfo(io.BytesIO(data))[:2]
+    except Exception as exc:  # as mmread: ValueError, IndexError, ... on a bad header
+        raise RequestError(422, f"ERROR: the Matrix Market data cannot be parsed: {exc}") from None
+    sent = len(data) + len(column_names or b"")
+    if columns > max(sent, UNNAMED_SPARSE_COLUMNS) or rows > max(len(data), SPARSE_ROWS):
+        raise RequestError(
+            422,
+            f"ERROR: the Matrix Market data declares {rows} x {columns}, out of proportion to "
+            f"the {sent} bytes sent (more than {UNNAMED_SPARSE_COLUMNS} columns needs as many "
+            f"bytes, names in {COLUMN_NAMES_FIELD} included; more than {SPARSE_ROWS} rows as "
+            "many bytes of data)",
+        )
+
+
 def read_sparse(data: bytes, column_names: bytes | None) -> pd.DataFrame:
-    """Parse a Matrix Market body into a sparse DataFrame (a 422 when it does not parse)."""
+    """Parse a Matrix Market body into a sparse DataFrame (a 422 when it does not parse, or
+    declares a shape out of proportion to its bytes)."""
     from scipy.io import mmread  # scipy is imported only by the sparse path.
     from scipy.sparse import csr_matrix
 
+    _check_shape(data, column_names)
     # scipy 1.18 warns that mmread's default result type changes; ask for the new one
     # where the argument exists (the conversion below takes either).
     options = {"spmatrix": False} if "spmatrix" in inspect.signature(mmread).parameters else {}
