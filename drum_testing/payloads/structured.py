@@ -37,8 +37,9 @@ SPARSE_ROWS = 2**20
 """The tallest one read with fewer bytes than rows."""
 
 
-def _check_shape(data: bytes, column_names: bytes | None) -> None:
-    """A 422 for a matrix whose declared shape is out of proportion to the bytes that came.
+def _check_shape(data: bytes, column_names: bytes | None) -> tuple[int, int, str, str]:
+    """The matrix's declared ``(rows, columns, layout, field)``; a 422 for a header that does
+    not parse, or a shape out of proportion to the bytes that came.
 
     The header alone sets the cost: a 60-byte body declaring 3,000,000 columns took 36 s
     of CPU to become a frame (a column object each), and one declaring 300,000,000 rows
@@ -48,7 +49,7 @@ def _check_shape(data: bytes, column_names: bytes | None) -> None:
     from scipy.io import mminfo
 
     try:
-        rows, columns = mminfo(io.BytesIO(data))[:2]
+        rows, columns, _, layout, field, _ = mminfo(io.BytesIO(data))
     except Exception as exc:  # as mmread: ValueError, IndexError, ... on a bad header
         raise RequestError(422, f"ERROR: the Matrix Market data cannot be parsed: {exc}") from None
     sent = len(data) + len(column_names or b"")
@@ -60,6 +61,7 @@ def _check_shape(data: bytes, column_names: bytes | None) -> None:
             f"bytes, names in {COLUMN_NAMES_FIELD} included; more than {SPARSE_ROWS} rows as "
             "many bytes of data)",
         )
+    return rows, columns, layout, field
 
 
 def read_sparse(data: bytes, column_names: bytes | None) -> pd.DataFrame:
@@ -68,12 +70,18 @@ def read_sparse(data: bytes, column_names: bytes | None) -> pd.DataFrame:
     from scipy.io import mmread  # scipy is imported only by the sparse path.
     from scipy.sparse import csr_matrix
 
-    _check_shape(data, column_names)
+    rows, columns, layout, field = _check_shape(data, column_names)
     # scipy 1.18 warns that mmread's default result type changes; ask for the new one
     # where the argument exists (the conversion below takes either).
     options = {"spmatrix": False} if "spmatrix" in inspect.signature(mmread).parameters else {}
     try:
-        matrix = csr_matrix(mmread(io.BytesIO(data), **options))
+        if layout == "array" and rows == 0:
+            # scipy's reader (fast_matrix_market, 1.12 on) divides by the row count: a
+            # dense matrix of no rows killed the process with SIGFPE, the whole server
+            # with it. It holds no values: its shape is all there is to read.
+            matrix = csr_matrix((0, columns), dtype="int64" if field == "integer" else "float64")
+        else:
+            matrix = csr_matrix(mmread(io.BytesIO(data), **options))
     except Exception as exc:  # scipy raises ValueError, IndexError, ... on bad input
         raise RequestError(422, f"ERROR: the Matrix Market data cannot be parsed: {exc}") from None
     names: list[str] | None = None
