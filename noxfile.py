@@ -217,6 +217,26 @@ def reliability(session: nox.Session) -> None:
     session.run("pytest", "-p", "no:xdist", *_pytest_args(session.posargs, "tests/reliability"))
 
 
+FUZZ_TOOLS = ["pytest-timeout", "hypothesis", "schemathesis>=4,<5"]
+"""What the ``fuzz`` session installs beside the project: schemathesis 4 (its API changed
+from 3), hypothesis, which both tests/fuzz modules drive, and the timeout pyproject sets."""
+
+
+@nox.session(python=SESSION_PYTHON, tags=[CI_TAG, "tests"])
+def fuzz(session: nox.Session) -> None:
+    """Fuzzing: hypothesis on the request parsers in process, then schemathesis with the
+    OpenAPI document against each server type. Bounded: a fixed number of derandomized
+    examples (the same every run), inputs of bounded size, a deadline per example.
+
+    The document is what ``drum-testing openapi`` prints; where that command is missing,
+    ``DRUM_TESTING_OPENAPI_DOCUMENT`` names a document file instead.
+    """
+    _install(session, *_editable(ALL_EXTRAS), *FUZZ_TOOLS)
+    # One process: the servers' tests start one server at a time, and the parsers' tests
+    # are a minute; xdist's workers would share two cores with the servers.
+    session.run("pytest", "-p", "no:xdist", *_pytest_args(session.posargs, "tests/fuzz"))
+
+
 @nox.session(python=FLOORS_PYTHON, venv_backend="uv", tags=[CI_TAG, "tests"])
 def floors(session: nox.Session) -> None:
     """Unit and functional tests with every dependency at the floor pyproject.toml declares.
