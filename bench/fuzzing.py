@@ -225,7 +225,11 @@ def table(results: Mapping[str, FuzzFigures]) -> str:
         row = [label, f"{figures.requests:,}", f"{figures.server_errors:,}", statuses or "-"]
         row.append(figures.error.replace("|", "/") if figures.error else str(len(other)))
         lines.append("| " + " | ".join(row) + " |")
-        details += [f"- {label}: " + finding.replace("|", "\\|") for finding in figures.findings]
+        # What was found, without the request (its bytes are the JSON's, not Markdown's).
+        details += [
+            f"- {label}: " + finding.partition(": curl ")[0].replace("|", "\\|")
+            for finding in figures.findings
+        ]
     return "\n".join(lines + (["", *details] if details else []))
 
 

@@ -19,7 +19,10 @@ def test_the_table_has_a_row_per_server_and_lists_the_findings() -> None:
                 500,
                 9,
                 {"200": 291, "500": 9, "422": 200},
-                ["POST /predict/: Server error (500): curl -X POST a|b", "GET /info/: x (200): c"],
+                [
+                    "POST /predict/: Server error (500): curl -X POST a|b",
+                    "GET /info/: x|y (200): curl c",
+                ],
             ),
             "DRUM gunicorn": FuzzFigures(error="DRUM gunicorn: start failed"),
         }
@@ -29,7 +32,8 @@ def test_the_table_has_a_row_per_server_and_lists_the_findings() -> None:
     assert rows[2] == "| flask | 500 | 0 | 200: 300, 422: 200 | 0 |"
     assert rows[3] == "| DRUM werkzeug | 500 | 9 | 200: 291, 422: 200, 500: 9 | 1 |"
     assert rows[4] == "| DRUM gunicorn | 0 | 0 | - | DRUM gunicorn: start failed |"
-    assert rows[6] == "- DRUM werkzeug: POST /predict/: Server error (500): curl -X POST a\\|b"
+    assert rows[6] == "- DRUM werkzeug: POST /predict/: Server error (500)"
+    assert rows[7] == "- DRUM werkzeug: GET /info/: x\\|y (200)"
     assert len(rows) == 8
 
 
