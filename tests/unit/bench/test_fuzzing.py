@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,7 @@ def test_figures_round_trip_through_json() -> None:
 def test_the_document_given_is_used_where_drum_testing_openapi_is_missing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(fuzzing.sys, "executable", "false")  # a command that fails
+    monkeypatch.setattr(sys, "executable", "false")  # a command that fails
     given = tmp_path / "given.json"
     assert fuzzing.document(tmp_path, "regression", tmp_path / "out.json", given) == given
     with pytest.raises(RuntimeError, match="drum-testing openapi"):
