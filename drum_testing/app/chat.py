@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 
 from drum_testing.config.settings import Settings, TargetType
@@ -11,7 +10,7 @@ from drum_testing.http.json import JSON
 from drum_testing.http.messages import Request, Response, json_response
 from drum_testing.http.openapi import Answer, Content, Operation, error_answer, json_answer
 from drum_testing.payloads import chat as chat_payload
-from drum_testing.payloads.chat import EVENT_STREAM, sse_stream, to_jsonable
+from drum_testing.payloads.chat import EVENT_STREAM, read_chat_request, sse_stream, to_jsonable
 
 from .state import Serving
 
@@ -31,13 +30,7 @@ def chat(serving: Serving, request: Request) -> Response:
             f"ERROR: This model's chat interface was called, but {missing}.",
             detail="this model does not support chat (no chat hook)",
         )
-    try:
-        params = json.loads(request.body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise RequestError(400, f"ERROR: the chat request is not valid JSON: {exc}") from None
-    if not isinstance(params, dict):
-        raise RequestError(400, "ERROR: the chat request must be a JSON object")
-    result = model.chat(params)
+    result = model.chat(read_chat_request(request.body))
     if isinstance(result, Iterator) and not isinstance(result, Mapping):
         return Response(200, [("Content-Type", EVENT_STREAM)], sse_stream(result))
     return json_response(200, to_jsonable(result))

@@ -2,6 +2,7 @@
 
 ::
 
+    params = read_chat_request(request.body)         # the request: a JSON object
     body = dumps(to_jsonable(completion))            # one answer
     for event in sse_stream(chunks):                 # a streamed one, ending in [DONE]
         send(event)
@@ -9,11 +10,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Generator, Iterable, Mapping
 from typing import Any
 
 from drum_testing.errors import ModelOutputError
+from drum_testing.http.errors import RequestError
 from drum_testing.http.json import JSON, dumps
 from drum_testing.http.openapi import TEXT, Content, Schema
 
@@ -22,6 +25,25 @@ logger = logging.getLogger(__name__)
 EVENT_STREAM = "text/event-stream; charset=utf-8"
 
 _warned_of_dicts = False
+
+
+def read_chat_request(body: bytes | bytearray) -> dict[str, Any]:
+    """The parameters of a chat request: its body, a JSON object; anything else is a 400.
+
+    JSON nested deeper than the interpreter's recursion limit (``[[[[...``, a few KiB) makes
+    ``json.loads`` raise RecursionError: a 400 too, not a 500.
+    """
+    try:
+        params = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RequestError(400, f"ERROR: the chat request is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise RequestError(
+            400, "ERROR: the chat request is not valid JSON: nested too deeply"
+        ) from None
+    if not isinstance(params, dict):
+        raise RequestError(400, "ERROR: the chat request must be a JSON object")
+    return params
 
 
 def to_jsonable(value: Any) -> Any:

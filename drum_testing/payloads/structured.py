@@ -32,16 +32,57 @@ COLUMN_NAMES_FIELD = "X.colnames"
 TARGET_FIELD = "y"
 
 
+UNNAMED_SPARSE_COLUMNS = 2**14
+"""The widest Matrix Market matrix read without ``X.colnames``, or wider than its bytes."""
+SPARSE_ROWS = 2**20
+"""The tallest one read with fewer bytes than rows."""
+
+
+def _check_shape(data: bytes, column_names: bytes | None) -> tuple[int, int, str, str]:
+    """The matrix's declared ``(rows, columns, layout, field)``; a 422 for a header that does
+    not parse, or a shape out of proportion to the bytes that came.
+
+    The header alone sets the cost: a 60-byte body declaring 3,000,000 columns took 36 s
+    of CPU to become a frame (a column object each), and one declaring 300,000,000 rows
+    2.4 GB (the row index); DRUM reads both alike. A column costs a name in ``X.colnames``
+    (or a byte of the body), a row a byte of the body, beyond the limits above.
+    """
+    from scipy.io import mminfo
+
+    try:
+        rows, columns, _, layout, field, _ = mminfo(io.BytesIO(data))
+    except Exception as exc:  # as mmread: ValueError, IndexError, ... on a bad header
+        raise RequestError(422, f"ERROR: the Matrix Market data cannot be parsed: {exc}") from None
+    sent = len(data) + len(column_names or b"")
+    if columns > max(sent, UNNAMED_SPARSE_COLUMNS) or rows > max(len(data), SPARSE_ROWS):
+        raise RequestError(
+            422,
+            f"ERROR: the Matrix Market data declares {rows} x {columns}, out of proportion to "
+            f"the {sent} bytes sent (more than {UNNAMED_SPARSE_COLUMNS} columns needs as many "
+            f"bytes, names in {COLUMN_NAMES_FIELD} included; more than {SPARSE_ROWS} rows as "
+            "many bytes of data)",
+        )
+    return rows, columns, layout, field
+
+
 def read_sparse(data: bytes, column_names: bytes | None) -> pd.DataFrame:
-    """Parse a Matrix Market body into a sparse DataFrame (a 422 when it does not parse)."""
+    """Parse a Matrix Market body into a sparse DataFrame (a 422 when it does not parse, or
+    declares a shape out of proportion to its bytes)."""
     from scipy.io import mmread  # scipy is imported only by the sparse path.
     from scipy.sparse import csr_matrix
 
+    rows, columns, layout, field = _check_shape(data, column_names)
     # scipy 1.18 warns that mmread's default result type changes; ask for the new one
     # where the argument exists (the conversion below takes either).
     options = {"spmatrix": False} if "spmatrix" in inspect.signature(mmread).parameters else {}
     try:
-        matrix = csr_matrix(mmread(io.BytesIO(data), **options))
+        if layout == "array" and rows == 0:
+            # scipy's reader (fast_matrix_market, 1.12 on) divides by the row count: a
+            # dense matrix of no rows killed the process with SIGFPE, the whole server
+            # with it. It holds no values: its shape is all there is to read.
+            matrix = csr_matrix((0, columns), dtype="int64" if field == "integer" else "float64")
+        else:
+            matrix = csr_matrix(mmread(io.BytesIO(data), **options))
     except Exception as exc:  # scipy raises ValueError, IndexError, ... on bad input
         raise RequestError(422, f"ERROR: the Matrix Market data cannot be parsed: {exc}") from None
     names: list[str] | None = None

@@ -6,7 +6,8 @@
 - :mod:`.core_client`: requests to the core without any web framework;
 - :mod:`.check_reports`: ``drum-testing check`` reports built by hand, and a fake check;
 - :mod:`.clients`: raw-socket clients for the reliability battery;
-- :mod:`.servers`: the types of the server-starting fixtures.
+- :mod:`.servers`: the types of the server-starting fixtures;
+- :mod:`.fuzzing`: the fuzzing session's hypothesis settings and the parsers' property.
 
 The contract battery and the ledger of differences from DRUM are in :mod:`tests.contract`.
 """

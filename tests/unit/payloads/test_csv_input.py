@@ -120,6 +120,9 @@ NOT_UTF8 = "ERROR: Supplied CSV input file encoding must be UTF-8."  # DRUM's wo
         (b"name\ncaf\xe9\n", "utf-8", NOT_UTF8, "not valid utf-8 text"),
         (b"a\n\xff\xfe\x00", "ascii", "'ascii' codec can't", "not valid ascii text (byte 2:"),
         (b"a\n1\n", "no-such-charset", "unknown charset 'no-such-charset'", ""),
+        # Codecs that are no text encoding: pandas raised a LookupError (a 500); nox -s fuzz.
+        (b"a\n1\n", "rot13", "unknown charset 'rot13'", ""),
+        (b"a\n1\n", "base64", "unknown charset 'base64'", ""),
     ],
 )
 def test_read_csv_undecodable_is_422(

@@ -48,3 +48,41 @@ def test_read_sparse_garbage_is_422(data: bytes) -> None:
         read_sparse(data, None)
     assert caught.value.status == 422
     assert caught.value.message.startswith("ERROR: the Matrix Market data cannot be parsed: ")
+
+
+HEAD = b"%%MatrixMarket matrix coordinate real general\n"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # A few bytes declaring millions of columns or rows: 36 s of CPU, or 2.4 GB (nox -s fuzz).
+        HEAD + b"1 3000000 1\n1 1 1\n",
+        HEAD + b"300000000 1 1\n1 1 1\n",
+        HEAD + b"1 16385 1\n1 1 1\n",
+    ],
+)
+def test_a_shape_out_of_proportion_to_the_bytes_is_422(data: bytes) -> None:
+    with pytest.raises(RequestError) as caught:
+        read_sparse(data, None)
+    assert caught.value.status == 422
+    assert "out of proportion to the" in caught.value.message
+
+
+def test_wide_matrices_are_read_with_their_names_or_up_to_the_limit() -> None:
+    assert read_sparse(HEAD + b"1 16384 1\n1 1 1\n", None).shape == (1, 16384)
+    names = b"\n".join(b"c%d" % i for i in range(20_000))
+    assert read_sparse(HEAD + b"1 20000 1\n1 1 1\n", names).shape == (1, 20_000)
+
+
+@pytest.mark.parametrize(("field", "dtype"), [("real", "float64"), ("integer", "int64")])
+@pytest.mark.parametrize("entries", [b"", b"1\n2\n"])
+def test_a_dense_matrix_of_no_rows_is_a_frame_of_no_rows(
+    field: str, dtype: str, entries: bytes
+) -> None:
+    # scipy's reader died of SIGFPE on it, and the server with it (nox -s fuzz).
+    data = b"%%MatrixMarket matrix array " + field.encode() + b" general\n0 2\n" + entries
+    frame = read_sparse(data, b"a\nb\n")
+    assert frame.shape == (0, 2)
+    assert list(frame.columns) == ["a", "b"]
+    assert [t.subtype for t in frame.dtypes] == [dtype] * 2
