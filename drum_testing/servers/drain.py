@@ -35,12 +35,13 @@ import sys
 import time
 from typing import Protocol
 
-IDLE_LINGER = 1.0
+IDLE_LINGER = 2.0
 """Seconds an idle connection stays open after the stop began, answering a request that
 arrives on it. A request on its way arrives within milliseconds on any network a balancer
-sits on; a client that keeps sending on the connection gets ``Connection: close`` answers,
-so a connection still quiet after this is one nobody uses. Short, because a client that
-only holds a connection (a test's session) delays the stop by this much."""
+sits on, and a client that keeps sending on the connection gets ``Connection: close``
+answers: a connection still quiet after this is one nobody uses. Gunicorn's (27.0.1+) own
+linger for its kept-alive connections, so that every type keeps them alike; short, because
+a client that only holds a connection (a test's session) delays the stop by this much."""
 BACKLOG_WAIT = 1.0
 """Seconds a stopping server waits for its accept loop to empty the listen backlog. An
 accept takes microseconds: a queue still there after this is one the server is not
