@@ -219,7 +219,10 @@ class DrainingServer(uvicorn.Server):
     """
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        await stop_accepting_async(list(sockets or ()))
+        # Only a stop (a signal): a worker recycled after --max-requests shares the listener
+        # with the others, which keep accepting, and whatever it leaves queued is theirs.
+        if self.should_exit:
+            await stop_accepting_async(list(sockets or ()))
         await super().shutdown(sockets)
 
 
