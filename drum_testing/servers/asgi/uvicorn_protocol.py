@@ -77,12 +77,21 @@ class TimedHTTPProtocol(_Protocol):
 
     def shutdown(self) -> None:
         cycle: Any = self.cycle  # None until a request head arrives (uvicorn types it not)
-        if cycle is not None and not cycle.response_complete:
+        if cycle is not None and not cycle.response_complete and not cycle.response_started:
             super().shutdown()  # a request being answered: its answer says Connection: close
             return
-        self._last_request = True  # idle: answer a request on its way, then close
-        if not self._reading_head:  # (a head arriving keeps its read timeout)
+        # Idle, or an answer that has already announced keep-alive: uvicorn would close it
+        # at once (or right after that answer), under a request that may be on its way.
+        self._last_request = True  # answer one more request, then close
+        # (A head arriving keeps its read timeout; an answer under way lingers once done.)
+        if (cycle is None or cycle.response_complete) and not self._reading_head:
             self._arm(IDLE_LINGER)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        cycle: Any = self.cycle  # a pipelined request's, if one started: not idle then
+        if self._last_request and not self.transport.is_closing() and cycle.response_complete:
+            self._arm(IDLE_LINGER)  # the answer begun before the stop is done: now idle
 
     def on_headers_complete(self) -> None:
         super().on_headers_complete()
