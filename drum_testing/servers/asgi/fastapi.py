@@ -29,6 +29,7 @@ from uvicorn.supervisors import Multiprocess
 
 from drum_testing.app.core import PredictionCore
 from drum_testing.config.settings import Settings
+from drum_testing.servers.drain import stop_accepting_async
 from drum_testing.servers.extensions import FASTAPI_EXTENSION, find_extension
 from drum_testing.servers.flusher import StdoutFlusher, StdoutFlusherMiddleware
 from drum_testing.servers.shutdown import ABANDONED, abandon_if_busy, recycling, supervised
@@ -129,6 +130,7 @@ class PredictionServer:
         # Model calls and streamed chunks run on anyio's threads: as many as the settings
         # allow (anyio's default is 40), the model's hooks still taking turns.
         anyio.to_thread.current_default_thread_limiter().total_tokens = self.settings.threads
+        _drain_like_ours()
         ctx.start()
         try:
             yield
@@ -139,6 +141,23 @@ class PredictionServer:
             # a model call it cancelled still runs on its thread.
             if self.core is not None:
                 abandon_if_busy(self.core, self.settings.drain_timeout)
+
+
+def _drain_like_ours() -> None:
+    """In a worker of uvicorn's supervisor, make its server stop as ours does.
+
+    The supervisor's workers run uvicorn's own server class (its worker process builds one;
+    there is no setting for the class). Its listener is shared with the supervisor and the
+    other workers, so the backlog it leaves at a stop lives on, until the last of them
+    closes it and resets what is queued. The server is the owner of the SIGTERM handler
+    uvicorn installed before the lifespan starts; as a :class:`DrainingServer` it empties
+    the backlog first. It keeps the rest of its stop: its exit status, -15, is the
+    supervisor's to read.
+    """
+    handler = signal.getsignal(signal.SIGTERM)
+    server = getattr(handler, "__self__", None)
+    if type(server) is uvicorn.Server:
+        server.__class__ = DrainingServer
 
 
 class DrumUvicornConfig(uvicorn.Config):
@@ -191,8 +210,24 @@ class DrumUvicornConfig(uvicorn.Config):
         return state
 
 
-class DrumUvicornServer(uvicorn.Server):
-    """Uvicorn's server, exiting normally after a graceful stop.
+class DrainingServer(uvicorn.Server):
+    """Uvicorn's server, losing nothing queued in its backlog when it stops.
+
+    Uvicorn closes its listener at once, resetting the connections queued in its backlog;
+    here the listener first refuses new ones while the loop accepts the queued ones
+    (:mod:`~drum_testing.servers.drain`). Idle connections linger (``TimedHTTPProtocol``).
+    """
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # Only a stop (a signal): a worker recycled after --max-requests shares the listener
+        # with the others, which keep accepting, and whatever it leaves queued is theirs.
+        if self.should_exit:
+            await stop_accepting_async(list(sockets or ()))
+        await super().shutdown(sockets)
+
+
+class DrumUvicornServer(DrainingServer):
+    """The server of a process that serves alone, exiting normally after a graceful stop.
 
     Uvicorn raises the signal that stopped it again once it has shut down, so the process
     dies of SIGTERM (status -15) after answering everything; a stop that went well is

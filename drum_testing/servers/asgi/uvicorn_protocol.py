@@ -13,17 +13,19 @@ socket timeouts do:
 Pauses within a request *body* are the app's to time (the adapter answers 408), since by
 then the request exists and deserves an answer.
 
-A worker that stops because it answered its ``--max-requests`` (recycling) still answers
-the connections it accepted and that have not sent their request yet: uvicorn would close
-them unanswered, and their clients would see a dropped request. Each gets its one request
-answered (``Connection: close``) or, if none comes, the idle timeout above. A stop by a
-signal closes them as uvicorn does.
+A stopping worker (a signal, or recycling after ``--max-requests``) keeps its idle
+connections a moment: uvicorn closes them at once, and a request already on its way on one
+is lost (:mod:`~drum_testing.servers.drain`). Each gets
+:data:`~drum_testing.servers.drain.IDLE_LINGER` to begin a request, which is answered with
+``Connection: close``; a connection whose request head is arriving keeps its read timeout.
 """
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
+
+from drum_testing.servers.drain import IDLE_LINGER
 
 try:  # uvicorn's fast parser, which the fastapi extra installs
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _Protocol
@@ -40,7 +42,8 @@ class TimedHTTPProtocol(_Protocol):
         self._idle_timeout: float = settings.keepalive_timeout
         self._read_timeout: float = settings.read_timeout
         self._head_timer: asyncio.TimerHandle | None = None
-        self._last_request = False  # answer one more request, then close (recycling)
+        self._last_request = False  # stopping: answer one more request, then close
+        self._reading_head = False  # part of a request head has arrived
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -49,9 +52,11 @@ class TimedHTTPProtocol(_Protocol):
     def data_received(self, data: bytes) -> None:
         cycle = self.cycle
         super().data_received(data)
+        self._reading_head = False
         if self.transport.is_closing() or self.cycle is not cycle:
             self._disarm()  # closed, or a request head completed: it is the app's now
         elif self.cycle is None or self.cycle.response_complete:
+            self._reading_head = True
             self._arm(self._read_timeout)  # part of a request head: wait for the rest
         else:
             self._disarm()  # body of the current request
@@ -72,20 +77,26 @@ class TimedHTTPProtocol(_Protocol):
 
     def shutdown(self) -> None:
         cycle: Any = self.cycle  # None until a request head arrives (uvicorn types it not)
-        if cycle is None and self._recycling():
-            self._last_request = True  # accepted, nothing asked yet: answer it, then close
+        if cycle is not None and not cycle.response_complete and not cycle.response_started:
+            super().shutdown()  # a request being answered: its answer says Connection: close
             return
-        super().shutdown()
+        # Idle, or an answer that has already announced keep-alive: uvicorn would close it
+        # at once (or right after that answer), under a request that may be on its way.
+        self._last_request = True  # answer one more request, then close
+        # (A head arriving keeps its read timeout; an answer under way lingers once done.)
+        if (cycle is None or cycle.response_complete) and not self._reading_head:
+            self._arm(IDLE_LINGER)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        cycle: Any = self.cycle  # a pipelined request's, if one started: not idle then
+        if self._last_request and not self.transport.is_closing() and cycle.response_complete:
+            self._arm(IDLE_LINGER)  # the answer begun before the stop is done: now idle
 
     def on_headers_complete(self) -> None:
         super().on_headers_complete()
         if self._last_request and self.cycle is not None:
             self.cycle.keep_alive = False
-
-    def _recycling(self) -> bool:
-        """Whether this worker stops because it answered its quota of requests."""
-        limit = self.config.limit_max_requests
-        return limit is not None and self.server_state.total_requests >= limit
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()

@@ -11,6 +11,7 @@ import logging
 import signal
 import socket
 import threading
+import time
 import traceback
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from types import FrameType
@@ -21,6 +22,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
 from drum_testing.app.core import PredictionCore
 from drum_testing.config.console import fail
+from drum_testing.servers.drain import IDLE_LINGER, bytes_waiting, stop_accepting
 from drum_testing.servers.extensions import FLASK_EXTENSION, find_extension
 from drum_testing.servers.flusher import StdoutFlusher, StdoutFlusherWSGIMiddleware
 from drum_testing.servers.shutdown import abandon
@@ -87,6 +89,10 @@ class QuietRequestHandler(WSGIRequestHandler):
                 started = self.rfile.peek(1)  # type: ignore[attr-defined]  # a BufferedReader
             except OSError:  # timed out, the client went, or the server is stopping
                 started = b""
+            # A request has begun: from here a stopping server answers it (drain). Before
+            # anything is read, so that the drain, which never closes a connection with
+            # bytes waiting, cannot close one whose head is half read.
+            self.server.waiting_for_head(self.connection, False)
             if not started:
                 self.close_connection = True
                 return
@@ -94,11 +100,6 @@ class QuietRequestHandler(WSGIRequestHandler):
             super().handle_one_request()
         finally:
             self.server.waiting_for_head(self.connection, False)
-
-    def parse_request(self) -> bool:
-        parsed = super().parse_request()
-        self.server.waiting_for_head(self.connection, False)  # a request now: in flight
-        return parsed
 
 
 class PooledWSGIServer(BaseWSGIServer):
@@ -130,6 +131,7 @@ class PooledWSGIServer(BaseWSGIServer):
         # The pool starts a thread only when none is idle: ``threads`` is a ceiling.
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="request")
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # a connection stopped waiting
         self._in_flight: set[Future[None]] = set()
         self._waiting: set[socket.socket] = set()
 
@@ -138,8 +140,9 @@ class PooledWSGIServer(BaseWSGIServer):
         with self._lock:
             if waiting:
                 self._waiting.add(connection)
-            else:
+            elif connection in self._waiting:
                 self._waiting.discard(connection)
+                self._changed.notify_all()
 
     def process_request(self, request: Any, client_address: Any) -> None:
         future = self._pool.submit(self._answer, request, client_address)
@@ -165,17 +168,23 @@ class PooledWSGIServer(BaseWSGIServer):
             return len(self._in_flight)
 
     def drain(self, timeout: float) -> bool:
-        """Wait for the requests in flight; False if some were still running at ``timeout``.
+        """Answer what has arrived; False if requests were still running at ``timeout``.
 
-        Connections with no request yet (idle, or a head still arriving) are closed first,
-        as gunicorn and uvicorn close theirs: nothing was asked on them.
+        Call it once the listener is closed. A connection with no request yet (accepted
+        just before the stop, its client about to send) may have one on its way: it gets
+        :data:`~drum_testing.servers.drain.IDLE_LINGER` to begin, and is then closed
+        unless bytes wait on it. Every answer says ``Connection: close`` (werkzeug's
+        always do), so no connection is left idle after its answer.
         """
-        with self._lock:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            self._changed.wait_for(lambda: not self._waiting, min(IDLE_LINGER, timeout))
             for connection in self._waiting:
-                with contextlib.suppress(OSError):
-                    connection.shutdown(socket.SHUT_RDWR)
+                if not bytes_waiting(connection):
+                    with contextlib.suppress(OSError):
+                        connection.shutdown(socket.SHUT_RDWR)
             pending = set(self._in_flight)
-        _, not_done = wait(pending, timeout)
+        _, not_done = wait(pending, max(deadline - time.monotonic(), 0.0))
         self._pool.shutdown(wait=False)
         return not not_done
 
@@ -213,7 +222,8 @@ def serve(
 ) -> int:
     """Serve ``core`` on ``sock`` with werkzeug until SIGTERM or SIGINT; returns 0.
 
-    Stopping: the accept loop ends, requests in flight are answered (up to
+    Stopping (:mod:`~drum_testing.servers.drain`): new connections are refused, the accept
+    loop takes what is queued and ends, what has arrived is answered (up to
     ``drain_timeout``), then the flusher stops after a final flush. A model still busy
     then is abandoned: the process exits at once with status 1
     (:mod:`~drum_testing.servers.shutdown`).
@@ -238,11 +248,16 @@ def serve(
     )
     sock.close()  # werkzeug serves a duplicate of the descriptor.
 
+    def stop() -> None:
+        # The accept loop keeps taking what is queued until the backlog is empty.
+        stop_accepting([server.socket])
+        server.shutdown()
+
     def request_stop(signum: int, frame: FrameType | None) -> None:
         logger.info("received signal %d; stopping", signum)
         # shutdown() waits for serve_forever() to return, so it must not run on this
         # (the main) thread, which is the one serving.
-        threading.Thread(target=server.shutdown, name="shutdown", daemon=True).start()
+        threading.Thread(target=stop, name="shutdown", daemon=True).start()
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
@@ -251,6 +266,7 @@ def serve(
     try:
         server.serve_forever(poll_interval=POLL_INTERVAL)
     finally:
+        server.server_close()  # refused from now: the balancer tries another replica
         drained = server.drain(settings.drain_timeout)
         # The worker contexts' stop step, for the one process flask has: after the drain,
         # so every request's span has ended, and before the last flush of the output.

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import signal
 import socket
 import threading
 import time
@@ -27,6 +28,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from gunicorn.workers.gthread import TConn, ThreadWorker
+
+from drum_testing.servers.drain import (
+    BACKLOG_WAIT,
+    POLL_INTERVAL,
+    queued_connections,
+    refuse_new_connections,
+)
 
 
 class TimedConn(TConn):  # type: ignore[misc]  # gunicorn ships no types
@@ -50,11 +58,33 @@ class TimedThreadWorker(ThreadWorker):  # type: ignore[misc]
         super().enqueue_req(conn)
 
     wsgi: Any  # gunicorn's: the application, set by load_wsgi
+    sockets: list[Any]  # gunicorn's listeners (its wrappers of the socket)
+    drum_stop_by: float | None = None  # stopping: the deadline for emptying the backlog
 
     def init_process(self) -> None:
         logging.getLogger("gunicorn.error").addFilter(_quiet_read_timeouts)
         self.drum_busy: dict[int, Busy] = {}  # by thread: the requests being answered
         super().init_process()
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        """SIGTERM: refuse new connections, and stop once the backlog is empty (the loop
+        below keeps accepting until then); a second SIGTERM (the arbiter's, after the
+        group's) changes nothing."""
+        if not self.alive or self.drum_stop_by is not None:
+            return
+        for listener in self.sockets:
+            refuse_new_connections(listener)
+        self.drum_stop_by = time.monotonic() + BACKLOG_WAIT
+        self.method_queue.defer(lambda: None)  # wake the poller, as gthread's own does
+
+    def wait_for_and_dispatch_events(self, timeout: float) -> None:
+        stop_by = self.drum_stop_by if self.alive else None
+        if stop_by is None:
+            super().wait_for_and_dispatch_events(timeout)
+            return
+        super().wait_for_and_dispatch_events(min(timeout, POLL_INTERVAL))
+        if time.monotonic() >= stop_by or not any(map(queued_connections, self.sockets)):
+            super().handle_exit(signal.SIGTERM, None)  # gthread's stop from here
 
     def load_wsgi(self) -> None:
         super().load_wsgi()
