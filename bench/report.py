@@ -77,6 +77,8 @@ class Results:
     """"tiny" and "large" -> server -> ``bench.memory.MemoryFigures`` (``bench.multipart``)."""
     tracing: dict[str, dict[str, Any]] = field(default_factory=dict)
     """server -> ``bench.tracing.TracingFigures``: /predict/ with tracing off and on."""
+    rolling: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """server -> ``bench.rolling.RollingFigures``: a rolling restart behind nginx."""
     environment: dict[str, str] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     wall_seconds: float = 0.0

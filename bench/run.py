@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from pathlib import Path
 
-from bench import batches, chart, environment, load, memory, multipart, report, tracing
+from bench import batches, chart, environment, load, memory, multipart, report, rolling, tracing
 from bench.bare_apps import MIDDLEWARES
 from bench.report import Results, ServerFigures
 from bench.servers import (
@@ -52,7 +52,16 @@ CONFIGS: dict[str, tuple[str, int | None]] = {
 }
 DRUM_CONFIGS = {"flask": "flask", "gunicorn-1": "gunicorn"}
 """Our config -> DRUM's server of the same kind (DRUM's gunicorn runs 1 worker by default)."""
-SECTIONS = (*CONFIGS, "middleware", "crash", "batches", "memory", "multipart", "tracing")
+SECTIONS = (
+    *CONFIGS,
+    "middleware",
+    "crash",
+    "batches",
+    "memory",
+    "multipart",
+    "tracing",
+    "rolling",
+)
 BATCH_SERVERS = {
     "flask": ("flask", None),
     "gunicorn-1": ("gunicorn", 1),
@@ -224,6 +233,10 @@ def run_all(args: argparse.Namespace, results: Results, log_dir: Path) -> None:
         _say("tracing: /predict/ with OpenTelemetry off and on (a loopback OTLP receiver)")
         traced = tracing.measure(log_dir, args.duration, args.warmup, _say, drum=args.drum)
         results.tracing = tracing.as_json(traced)
+    if "rolling" in only:
+        _say("rolling: a rolling restart of two replicas behind nginx, under load")
+        rolled = rolling.measure(log_dir, _say, drum=args.drum)
+        results.rolling = rolling.as_json(rolled)
 
 
 @contextlib.contextmanager
@@ -277,6 +290,14 @@ NOTES = [
     "without `traceparent` (each its own trace); spans per request: `drum.invocations` spans "
     "received by the time both stopped, over the requests of the timed rounds (warm-up "
     "included, so a little over 1 when none is lost; `bench/tracing.py`)",
+    "rolling restart (`bench/rolling.py`, the scenario of `tests/helpers/rolling.py`): two "
+    "replicas of one server on the trivial model behind nginx-light (keep-alive upstream, "
+    "`proxy_next_upstream error timeout http_502 http_503`, so a POST once sent is never resent; "
+    "`tests/helpers/nginx.py`); 4 clients post a 50-row CSV through nginx without pause, each on "
+    f"one keep-alive connection; {rolling.ROLLS} times a replica gets SIGTERM and, once it has "
+    "exited, a new one is started on its port and waited for; at least "
+    f"{rolling.SECONDS:g} s of load and {rolling.BETWEEN} successes before each roll and after "
+    "the last; failed: any answer but 200, any connection error",
     "bare apps start once (their start-up is for context); client and servers share the machine",
     "DRUM (`--drum`): `drum server` with werkzeug (`DRUM_SERVER_TYPE` werkzeug) or its default "
     'gunicorn (1 sync worker), on the same model, started by `DrumServerRun(runtime="drum")` '
@@ -378,6 +399,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if results.tracing:
         text = tracing.table(tracing.from_json(results.tracing))
         extra.append(("/predict/ with tracing off and on (OpenTelemetry, OTLP/HTTP)", text))
+    if results.rolling:
+        text = rolling.table(rolling.from_json(results.rolling))
+        extra.append(("Rolling restart behind nginx", text))
     why_no_chart = chart.write_chart(args.chart, results)
     report.write_json(args.json, results, targets)
     report.write_markdown(
@@ -385,7 +409,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(report.text_report(results, targets, extra))
     groups = (results.ours, results.bare, results.drum, results.middleware, results.crash)
-    traced_errors = any(item.get("error") for item in results.tracing.values())
+    traced_errors = any(
+        item.get("error")
+        for section in (results.tracing, results.rolling)
+        for item in section.values()
+    )
     if traced_errors or any(figures.error for group in groups for figures in group.values()):
         _say(f"server logs kept in {log_dir}")
     else:

@@ -77,8 +77,8 @@ class Load:
     """:data:`CLIENTS` threads posting :data:`CSV` to ``/predict/`` on ``port`` without pause,
     until :meth:`stop`, ``max_requests`` requests in all, or ``deadline`` seconds."""
 
-    def __init__(self, port: int, *, max_requests: int, deadline: float) -> None:
-        self.port = port
+    def __init__(self, port: int, *, max_requests: int, deadline: float, body: bytes = CSV) -> None:
+        self.port, self.body = port, body
         self.max_requests = max_requests
         self._deadline = time.monotonic() + deadline
         self._lock = threading.Lock()
@@ -99,7 +99,7 @@ class Load:
             while not self.done.is_set():
                 failure = None
                 try:
-                    connection.request("POST", "/predict/", body=CSV, headers=headers)
+                    connection.request("POST", "/predict/", body=self.body, headers=headers)
                     response = connection.getresponse()
                     response.read()
                     if response.status != 200:
@@ -157,10 +157,12 @@ def rolling_restart(
     seconds: float = 3.0,
     between: int = 200,
     max_requests: int = 200_000,
+    body: bytes = CSV,
 ) -> Outcome:
     """Two replicas of ``make`` behind nginx (its files under ``prefix``), rolled ``rolls``
     times in turn under load; the load lasts at least ``seconds`` and until the last roll's
-    replica has answered ``between`` requests' worth of successes (as has each before it)."""
+    replica has answered ``between`` requests' worth of successes (as has each before it).
+    ``body``: the CSV each request posts (the default suits the regression fixture model)."""
     outcome = Outcome()
     replicas: list[DrumServerRun] = []
     try:
@@ -171,7 +173,7 @@ def rolling_restart(
         deadline = seconds + rolls * ROLL_BUDGET
         with (
             Nginx(prefix, ports) as nginx,
-            Load(nginx.port, max_requests=max_requests, deadline=deadline) as load,
+            Load(nginx.port, max_requests=max_requests, deadline=deadline, body=body) as load,
         ):
             load.wait_for_successes(between)
             for roll in range(rolls):
