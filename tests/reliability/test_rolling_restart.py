@@ -2,10 +2,11 @@
 
 Two replicas of one shape behind nginx (:mod:`tests.helpers.nginx`), each in turn stopped
 with SIGTERM under load and replaced on its port (:mod:`tests.helpers.rolling`). nginx
-passes a request to the other replica only when it could not have been handled (a refused
-connection, a 502 or 503): a replica that closes a keep-alive connection a request is
-already travelling on, or answers 502/503 while it stops, fails that request. So every
-request must be answered 200, and every replica must exit 0.
+passes a POST to the other replica only if it was never sent (the connection was refused):
+once sent, a replica that closes the keep-alive connection it travels on, resets it, or
+answers 502 or 503 while it stops fails that request, as it would behind any balancer that
+does not resend what is not idempotent. So every request must be answered 200, and every
+replica must exit 0 (a clean stop within the drain time).
 """
 
 from __future__ import annotations
