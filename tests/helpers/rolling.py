@@ -185,7 +185,8 @@ def rolling_restart(
                 replicas[index].start()
                 outcome.rolls += 1
                 load.wait_for_successes(between)
-            # The rest of the load's time: the clients stop on their own at the deadline.
+            # Load for what is left of ``seconds`` (at once if the load is done); leaving the
+            # block stops the clients, then nginx.
             load.done.wait(max(0.0, seconds - (time.monotonic() - load.started)))
         outcome.seconds = time.monotonic() - load.started
         outcome.requests, outcome.failures = load.requests, load.failures
