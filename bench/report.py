@@ -79,6 +79,8 @@ class Results:
     """server -> ``bench.tracing.TracingFigures``: /predict/ with tracing off and on."""
     fuzzing: dict[str, dict[str, Any]] = field(default_factory=dict)
     """server -> ``bench.fuzzing.FuzzFigures``: schemathesis's requests, the 5xx answers."""
+    rolling: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """server -> ``bench.rolling.RollingFigures``: a rolling restart behind nginx."""
     environment: dict[str, str] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     wall_seconds: float = 0.0

@@ -33,6 +33,7 @@ from bench import (
     memory,
     multipart,
     report,
+    rolling,
     tracing,
 )
 from bench.bare_apps import MIDDLEWARES
@@ -63,8 +64,16 @@ CONFIGS: dict[str, tuple[str, int | None]] = {
 DRUM_CONFIGS = {"flask": "flask", "gunicorn-1": "gunicorn"}
 """Our config -> DRUM's server of the same kind (DRUM's gunicorn runs 1 worker by default)."""
 SECTIONS = (
-    *CONFIGS, "middleware", "crash", "batches", "memory", "multipart", "tracing", "fuzzing"
-)  # fmt: skip
+    *CONFIGS,
+    "middleware",
+    "crash",
+    "batches",
+    "memory",
+    "multipart",
+    "tracing",
+    "fuzzing",
+    "rolling",
+)
 BATCH_SERVERS = {
     "flask": ("flask", None),
     "gunicorn-1": ("gunicorn", 1),
@@ -240,6 +249,10 @@ def run_all(args: argparse.Namespace, results: Results, log_dir: Path) -> None:
         _say("fuzzing: schemathesis with the OpenAPI document, the 5xx answers counted")
         fuzzed = fuzzing.measure(log_dir, _say, drum=args.drum, given_document=args.openapi)
         results.fuzzing = fuzzing.as_json(fuzzed)
+    if "rolling" in only:
+        _say("rolling: a rolling restart of two replicas behind nginx, under load")
+        rolled = rolling.measure(log_dir, _say, drum=args.drum)
+        results.rolling = rolling.as_json(rolled)
 
 
 @contextlib.contextmanager
@@ -300,6 +313,14 @@ NOTES = [
     "other findings are answers the document does not describe (for DRUM: our document's "
     "additions, such as /info/'s drumTestingServer, count too). The model never raises on "
     "these requests: a 5xx is the server's",
+    "rolling restart (`bench/rolling.py`, the scenario of `tests/helpers/rolling.py`): two "
+    "replicas of one server on the trivial model behind nginx-light (keep-alive upstream, "
+    "`proxy_next_upstream error timeout http_502 http_503`, so a POST once sent is never resent; "
+    "`tests/helpers/nginx.py`); 4 clients post a 50-row CSV through nginx without pause, each on "
+    f"one keep-alive connection; {rolling.ROLLS} times a replica gets SIGTERM and, once it has "
+    "exited, a new one is started on its port and waited for; at least "
+    f"{rolling.SECONDS:g} s of load and {rolling.BETWEEN} successes before each roll and after "
+    "the last; failed: any answer but 200, any connection error",
     "bare apps start once (their start-up is for context); client and servers share the machine",
     "DRUM (`--drum`): `drum server` with werkzeug (`DRUM_SERVER_TYPE` werkzeug) or its default "
     'gunicorn (1 sync worker), on the same model, started by `DrumServerRun(runtime="drum")` '
@@ -410,6 +431,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if results.fuzzing:
         text = fuzzing.table(fuzzing.from_json(results.fuzzing))
         extra.append(("Fuzzing with the OpenAPI document: 5xx answers", text))
+    if results.rolling:
+        text = rolling.table(rolling.from_json(results.rolling))
+        extra.append(("Rolling restart behind nginx", text))
     why_no_chart = chart.write_chart(args.chart, results)
     report.write_json(args.json, results, targets)
     report.write_markdown(
@@ -417,7 +441,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(report.text_report(results, targets, extra))
     groups = (results.ours, results.bare, results.drum, results.middleware, results.crash)
-    traced_errors = any(item.get("error") for item in results.tracing.values())
+    traced_errors = any(
+        item.get("error")
+        for section in (results.tracing, results.rolling)
+        for item in section.values()
+    )
     if traced_errors or any(figures.error for group in groups for figures in group.values()):
         _say(f"server logs kept in {log_dir}")
     else:

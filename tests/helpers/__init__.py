@@ -7,7 +7,10 @@
 - :mod:`.check_reports`: ``drum-testing check`` reports built by hand, and a fake check;
 - :mod:`.clients`: raw-socket clients for the reliability battery;
 - :mod:`.servers`: the types of the server-starting fixtures;
-- :mod:`.fuzzing`: the fuzzing session's hypothesis settings and the parsers' property.
+- :mod:`.fuzzing`: the fuzzing session's hypothesis settings and the parsers' property;
+- :mod:`.nginx`: nginx on loopback in front of servers, always stopped;
+- :mod:`.rolling`: a rolling restart of two replicas behind nginx, under load (the bench
+  uses it too, so it and :mod:`.nginx` import no pytest).
 
 The contract battery and the ledger of differences from DRUM are in :mod:`tests.contract`.
 """

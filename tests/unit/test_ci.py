@@ -21,6 +21,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from drum_testing.config import settings
+from tests.helpers import nginx
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
@@ -146,6 +147,20 @@ def test_ci_run_runs_sessions_that_exist(listed: list[dict[str, Any]]) -> None:
     assert set(words[2:]) <= known
     assert {"lint", "unit"} <= set(words[2:])
     assert any(w.startswith("functional-") for w in words[2:])
+
+
+def test_ci_run_installs_nginx_where_it_is_missing_before_the_sessions() -> None:
+    # The reliability and conformance sessions skip their rolling restart without nginx.
+    lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    [check] = [i for i, line in enumerate(lines) if "command -v nginx" in line]
+    [install] = [i for i, line in enumerate(lines) if "apt-get install -y nginx-light" in line]
+    [update] = [i for i, line in enumerate(lines) if line.strip().endswith("apt-get update")]
+    [sessions] = [i for i, line in enumerate(lines) if line.startswith("nox ")]
+    assert lines[check].startswith("if ! command -v nginx ")
+    # Where the tests look for it (tests/helpers/nginx.py), and only where apt-get exists.
+    assert f"[[ ! -x {nginx.SBIN} ]]" in lines[check]
+    assert "command -v apt-get" in lines[check]
+    assert check < update < install < sessions
 
 
 def test_readme_test_command_is_what_ci_run_runs() -> None:
