@@ -3,20 +3,17 @@
 :class:`PredictionServer` materialises the FastAPI app: one catch-all ASGI endpoint
 (:class:`~drum_testing.servers.asgi.adapter.CoreEndpoint`) that hands requests to the
 core, the flusher middleware (added at build time), and a lifespan that owns the worker
-context. The rest is running uvicorn: its config, server and supervisor, each made to stop
-as the other types stop.
+context. The rest is running uvicorn: its config here, its server (:mod:`.uvicorn_server`)
+and its supervisor (:mod:`.supervisor`), each made to stop as the other types stop.
 """
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import logging
 import random
-import signal
 import socket
-import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -25,11 +22,9 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 from starlette.routing import Route
-from uvicorn.supervisors import Multiprocess
 
 from drum_testing.app.core import PredictionCore
 from drum_testing.config.settings import Settings
-from drum_testing.servers.drain import stop_accepting_async
 from drum_testing.servers.extensions import FASTAPI_EXTENSION, find_extension
 from drum_testing.servers.flusher import StdoutFlusher, StdoutFlusherMiddleware
 from drum_testing.servers.shutdown import ABANDONED, abandon_if_busy, recycling, supervised
@@ -38,7 +33,9 @@ from drum_testing.telemetry import setup as telemetry
 from drum_testing.telemetry.logs import configure_logging
 
 from .adapter import CoreEndpoint
+from .supervisor import DrumMultiprocess
 from .uvicorn_protocol import TimedHTTPProtocol
+from .uvicorn_server import DrumUvicornServer
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +127,6 @@ class PredictionServer:
         # Model calls and streamed chunks run on anyio's threads: as many as the settings
         # allow (anyio's default is 40), the model's hooks still taking turns.
         anyio.to_thread.current_default_thread_limiter().total_tokens = self.settings.threads
-        _drain_like_ours()
         ctx.start()
         try:
             yield
@@ -141,23 +137,6 @@ class PredictionServer:
             # a model call it cancelled still runs on its thread.
             if self.core is not None:
                 abandon_if_busy(self.core, self.settings.drain_timeout)
-
-
-def _drain_like_ours() -> None:
-    """In a worker of uvicorn's supervisor, make its server stop as ours does.
-
-    The supervisor's workers run uvicorn's own server class (its worker process builds one;
-    there is no setting for the class). Its listener is shared with the supervisor and the
-    other workers, so the backlog it leaves at a stop lives on, until the last of them
-    closes it and resets what is queued. The server is the owner of the SIGTERM handler
-    uvicorn installed before the lifespan starts; as a :class:`DrainingServer` it empties
-    the backlog first. It keeps the rest of its stop: its exit status, -15, is the
-    supervisor's to read.
-    """
-    handler = signal.getsignal(signal.SIGTERM)
-    server = getattr(handler, "__self__", None)
-    if type(server) is uvicorn.Server:
-        server.__class__ = DrainingServer
 
 
 class DrumUvicornConfig(uvicorn.Config):
@@ -208,54 +187,6 @@ class DrumUvicornConfig(uvicorn.Config):
         state = dict(self.__dict__)
         state["drum_core"] = None  # workers load their own model
         return state
-
-
-class DrainingServer(uvicorn.Server):
-    """Uvicorn's server, losing nothing queued in its backlog when it stops.
-
-    Uvicorn closes its listener at once, resetting the connections queued in its backlog;
-    here the listener first refuses new ones while the loop accepts the queued ones
-    (:mod:`~drum_testing.servers.drain`). Idle connections linger (``TimedHTTPProtocol``).
-    """
-
-    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        # Only a stop (a signal): a worker recycled after --max-requests shares the listener
-        # with the others, which keep accepting, and whatever it leaves queued is theirs.
-        if self.should_exit:
-            await stop_accepting_async(list(sockets or ()))
-        await super().shutdown(sockets)
-
-
-class DrumUvicornServer(DrainingServer):
-    """The server of a process that serves alone, exiting normally after a graceful stop.
-
-    Uvicorn raises the signal that stopped it again once it has shut down, so the process
-    dies of SIGTERM (status -15) after answering everything; a stop that went well is
-    status 0 on every other type, and here too.
-    """
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        handled = (signal.SIGINT, signal.SIGTERM)
-        previous = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
-
-class DrumMultiprocess(Multiprocess):
-    """Uvicorn's supervisor, noting which workers were running when it began to stop."""
-
-    stopped: tuple[Any, ...] = ()
-
-    def terminate_all(self) -> None:
-        self.stopped = tuple(p for p in self.processes if p.exitcode is None)
-        super().terminate_all()
 
 
 def serve(
