@@ -91,6 +91,7 @@ def body(data: bytes, more: bool = False) -> Message:
     ("parts", "length", "status"),
     [
         ([body(CSV[:5], more=True), body(CSV[5:])], len(CSV), 200),
+        ([body(b"fail\n1\n")], 7, 500),  # the model raised
         ([body(b"a,b\n\xff\xfe\n")], 7, 422),
         ([body(CSV)], 100, 400),  # shorter than its Content-Length
         ([body(CSV * 100, more=True), body(b"")], None, 413),  # chunked, over the limit

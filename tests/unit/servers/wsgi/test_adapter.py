@@ -133,6 +133,7 @@ def start(
     ("body", "length", "status"),
     [
         (CSV, None, "200"),  # scored
+        (b"fail\n1\n", None, "500"),  # the model raised
         (b"a,b\n\xff\xfe\n", None, "422"),  # does not decode
         (CSV, 100, "400"),  # shorter than its Content-Length
         (CSV * 200, None, "413"),  # over max_body_bytes
