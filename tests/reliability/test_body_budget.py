@@ -34,11 +34,11 @@ LIMIT = 32 * MIB
 UPLOADS = 32
 SENT = 6 * MIB
 """What each upload sends before it stalls: 192 MiB in all, three budgets' worth."""
-SLACK = 48 * MIB
+SLACK = 64 * MIB
 """RSS one process may grow by beside the bodies it holds: each connection being read has
-one read's chunk in hand (1 MiB at most), and the allocator keeps what short-lived chunks
-and refused bodies gave back, for reuse. Measured: 24 to 35 MiB in one process; without the
-budget the 192 MiB sent would all be held."""
+one read's chunk in hand (1 MiB at most; flask's drain of a refused body too), and the
+allocator keeps what short-lived chunks and refused bodies gave back, for reuse. Measured:
+24 to 44 MiB in one process; without the budget the 192 MiB sent would all be held."""
 PROBES = 6
 """Head-only uploads sent once the budget is full: a 503 to one is a refusal unread."""
 PHASE_S = 90.0
@@ -205,7 +205,10 @@ def test_stalled_uploads_over_the_budget_are_503_and_memory_stays_within_it(
     assert set(statuses) == {503}, statuses
     assert all(retry == "1" for retry, _ in answers), answers
     assert all("retry after 1 s" in message for _, message in answers if message), answers
-    assert refused_unread, "no head-only upload was refused: the budget never filled"
+    if workers == 1:
+        # With workers, each has its own budget, and the kernel may hand every probe to one
+        # with room (measured: fastapi-2w, once): the refusal unread is told where it is one.
+        assert refused_unread, "no head-only upload was refused: the budget never filled"
 
     # Every upload gone: the budget is whole again, a body of the largest size fits.
     # (Each process notices its clients left on its own time: wait for it.)
