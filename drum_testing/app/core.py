@@ -20,8 +20,10 @@ import threading
 import time
 import uuid
 
+from drum_testing.config.memory import body_budget
 from drum_testing.config.settings import Settings
 from drum_testing.errors import user_http_error
+from drum_testing.http.budget import BodyBudget
 from drum_testing.http.errors import RequestError
 from drum_testing.http.json import JSON, dumps
 from drum_testing.http.messages import BodyFault, Request, Response, error_response, json_response
@@ -43,6 +45,10 @@ from .state import Serving
 from .stats import Stats
 
 logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 1
+"""``Retry-After`` of a body refused for want of room in the body budget: the bodies that
+fill it are being read, and most requests are done within a second."""
 
 
 def answer_headers(request_id: str | None) -> list[tuple[str, str]]:
@@ -88,6 +94,8 @@ class PredictionCore:
         self.load_detail = load_detail
         self.stats = Stats()
         self.serving = Serving(settings, model, server_type, self.stats)
+        self.body_budget = BodyBudget(body_budget(settings))
+        """The request bodies this process holds: adapters read every body within it."""
         self._in_flight = 0
         self._in_flight_lock = threading.Lock()
         self._routes = {
@@ -266,6 +274,14 @@ class PredictionCore:
         if self.model is None:
             # DRUM's error server: its message is the load error's text, as DRUM's is.
             return error_response(513, f"ERROR: {self.load_error}", self.load_detail)
+        if request.body_fault is BodyFault.OVER_BUDGET:
+            raise RequestError(
+                503,
+                self._body_fault_message(request),
+                {"Retry-After": str(RETRY_AFTER_SECONDS)},
+                detail=f"{self.body_budget.held} bytes of other bodies are held now; "
+                "--body-budget-bytes (DRUM_BODY_BUDGET_BYTES) sets the budget",
+            )
         if request.body_fault is not None:
             raise RequestError(request.body_fault.value, self._body_fault_message(request))
         with route_span(route.span, request) as span:
@@ -282,6 +298,12 @@ class PredictionCore:
         if fault is BodyFault.TOO_LARGE:
             limit = self.settings.max_body_bytes
             return f"ERROR: the request body is larger than the limit of {limit} bytes"
+        if fault is BodyFault.OVER_BUDGET:
+            return (
+                "ERROR: the server is reading too many request bodies at once to take this "
+                f"one now (its body budget is {self.body_budget.limit} bytes); nothing was "
+                f"scored: retry after {RETRY_AFTER_SECONDS} s, or send it to another replica"
+            )
         if fault is BodyFault.TIMED_OUT:
             return (
                 "ERROR: the request body stopped arriving (nothing for "

@@ -11,7 +11,7 @@ not take, 308 to the path with its slash) are told in the document's description
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from drum_testing.config.settings import Settings
 from drum_testing.http.messages import BodyFault
@@ -77,7 +77,17 @@ CORE_ANSWERS: tuple[CoreAnswer, ...] = (
         error_answer(BodyFault.TOO_LARGE.value, "the body is larger than --max-body-bytes"),
         _reads_body,
     ),
-    # The budget of bodies in flight (issue 20) adds its 503 with Retry-After here.
+    CoreAnswer(
+        replace(
+            error_answer(
+                BodyFault.OVER_BUDGET.value,
+                "no room for the body in --body-budget-bytes now (the bodies being read hold "
+                "it); nothing was read: send it again after Retry-After seconds",
+            ),
+            headers={"Retry-After": {"type": "string", "pattern": "^[0-9]+$"}},
+        ),
+        _reads_body,
+    ),
     CoreAnswer(error_answer(500, "the model's own code raised (its words, and ours)"), _runs_model),
     # A model's own HTTP error (DRUM's CustomHTTPError, or its BaseCustomUserError): the
     # status the model chose, its message as raised, with X-Drum-User-Http-Error: true.

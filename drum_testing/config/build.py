@@ -113,6 +113,14 @@ def build_settings(args: argparse.Namespace, environ: Mapping[str, str]) -> Sett
         notices=tuple(notices),
         **fields,
     )
+    budget = settings.body_budget_bytes
+    if budget and budget < settings.max_body_bytes:
+        # Such a body would be refused 503 for ever: retrying could never make it fit.
+        raise SettingsError(
+            f"{named('body_budget_bytes', '--body-budget-bytes')} ({budget}) is below "
+            f"{named('max_body_bytes', '--max-body-bytes')} ({settings.max_body_bytes}): a "
+            "body the limit allows could never fit; raise the budget or lower the limit"
+        )
     if settings.deployment_config is not None:
         name = named("deployment_config", "--deployment-config")
         try:

@@ -514,6 +514,26 @@ OPTIONS: tuple[Option, ...] = (
         metavar="N",
     ),
     Option(
+        "body_budget_bytes",
+        ("--body-budget-bytes",),
+        "DRUM_BODY_BUDGET_BYTES",
+        values.bytes_or_auto,
+        "bytes of request bodies one process holds at once; a body that does not fit in "
+        "what is free gets 503 with Retry-After without being read. auto: a quarter of the "
+        "memory (or the cgroup's limit) over the worker processes; 0: no ceiling",
+        section=Section.TUNABLES,
+        metavar="N",
+        default_text=values.AUTO,
+        doc="bytes of request bodies one process (one worker) holds at once, counted as they "
+        "arrive (a client that declares 100 MiB and sends 1 MiB holds 1 MiB). A body whose "
+        "`Content-Length` is more than what is free now, or that grows past it while others "
+        "are read, gets 503 with `Retry-After` and is never scored; small bodies are still "
+        "served while there is room. `auto`: a quarter of the memory available (the smaller "
+        "of the machine's and a cgroup limit) divided by the worker processes (1 for flask), "
+        "never below `--max-body-bytes`; `0`: no ceiling. A number must not be below "
+        "`--max-body-bytes`: such a body could never fit",
+    ),
+    Option(
         "max_requests",
         ("--max-requests",),
         "DRUM_MAX_REQUESTS",

@@ -188,6 +188,9 @@ class Settings:
     backlog: int = 2048
     flush_interval: float = 0.5
     max_body_bytes: int = 100 * 1024 * 1024
+    body_budget_bytes: int | None = None
+    """None: ``auto``, sized from the memory (:func:`~drum_testing.config.memory.body_budget`);
+    0: no ceiling."""
     max_requests: int = 0
     max_requests_jitter: int = 0
     gunicorn_log_level: str | None = None

@@ -52,6 +52,16 @@ def non_negative_int(text: str) -> int:
     return int(text)
 
 
+AUTO = "auto"
+
+
+def bytes_or_auto(text: str) -> int | None:
+    """A whole number of bytes (0 included), or ``auto`` (None: the value sized at start)."""
+    if text.strip().lower() == AUTO:
+        return None
+    return non_negative_int(text.strip())
+
+
 def positive_seconds(text: str) -> float:
     """A number of seconds above 0, finite."""
     try:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 
 class RequestError(Exception):
-    """A request we cannot serve because of what the client sent (a 4xx).
+    """A request we cannot serve because of what the client sent (a 4xx), or cannot serve
+    now (503: its body does not fit in the body budget; the client may retry).
 
     Request decoding raises it; the core answers ``{"message": "ERROR: ..."}`` with
     ``status``, and ``headers`` added (``Allow`` for a 405, for instance). ``message`` is

@@ -63,6 +63,9 @@ class BodyFault(enum.Enum):
     """The client stopped before the end of its ``Content-Length`` (or the connection broke)."""
     TIMED_OUT = 408
     """The client paused longer than ``read_timeout`` while sending it."""
+    OVER_BUDGET = 503
+    """It does not fit in what the process's body budget has free now (other bodies are
+    being read): refused unread (declared) or mid-read; the client may retry."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,7 @@ REASONS: Mapping[int, str] = {
     413: "Payload Too Large",
     422: "Unprocessable Entity",
     500: "Internal Server Error",
+    503: "Service Unavailable",
     513: "Model Load Error",
 }
 

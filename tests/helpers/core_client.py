@@ -32,7 +32,7 @@ from typing import IO, Any, Literal, Protocol, overload
 from urllib.parse import unquote, urlencode
 
 from drum_testing.app.core import PredictionCore
-from drum_testing.http.body import read_limited
+from drum_testing.http.body import BodyBuffer, read_limited
 from drum_testing.http.content_type import ContentType
 from drum_testing.http.messages import Headers, Request
 from tests.contract.bodies import multipart
@@ -148,10 +148,16 @@ class CoreClient:
         )
         if self.core.wants_body(request):
             # As an adapter reads it: within max_body_bytes, or a fault the core answers.
-            read, fault = read_limited(
-                io.BytesIO(body).read, len(body), self.core.settings.max_body_bytes
-            )
-            request = dataclasses.replace(request, body=read, body_fault=fault)
+            buffer = BodyBuffer(len(body), self.core.settings.max_body_bytes, self.core.body_budget)
+            try:
+                read, fault = read_limited(io.BytesIO(body).read, buffer)
+                request = dataclasses.replace(request, body=read, body_fault=fault)
+                response = self.core.handle(request)
+                return Answer(
+                    response.status, AnswerHeaders(response.headers), _joined(response.body)
+                )
+            finally:
+                buffer.release()
         response = self.core.handle(request)
         return Answer(response.status, AnswerHeaders(response.headers), _joined(response.body))
 

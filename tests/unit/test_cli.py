@@ -153,6 +153,16 @@ MULTICLASS = str(MODELS_DIR / "multiclass")
             "the following arguments are required: --address",
             id="no-address",
         ),
+        pytest.param(
+            [*server_args(), "--body-budget-bytes", "-5"],
+            "argument --body-budget-bytes: expected a whole number, got '-5'",
+            id="negative-body-budget",
+        ),
+        pytest.param(
+            [*server_args(), "--body-budget-bytes", "1000", "--max-body-bytes", "1001"],
+            "--body-budget-bytes (1000) is below --max-body-bytes (1001)",
+            id="body-budget-below-the-body-limit",
+        ),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(
@@ -308,6 +318,22 @@ def test_build_settings_binary_with_environment(tmp_path: Path) -> None:
         url_prefix="/api/v1",
         max_body_bytes=4096,
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ", "budget"),
+    [
+        ([], {}, None),  # auto, sized when the server starts
+        (["--body-budget-bytes", "auto"], {}, None),
+        (["--body-budget-bytes", "0"], {}, 0),  # no ceiling
+        ([], {"DRUM_BODY_BUDGET_BYTES": "209715200"}, 200 * 2**20),
+        (["--body-budget-bytes", "4096", "--max-body-bytes", "4096"], {}, 4096),
+    ],
+)
+def test_build_settings_body_budget(
+    argv: list[str], environ: dict[str, str], budget: int | None
+) -> None:
+    assert build([*server_args(), *argv], environ).body_budget_bytes == budget
 
 
 def test_build_settings_defaults() -> None:

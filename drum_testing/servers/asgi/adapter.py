@@ -24,19 +24,19 @@ class ClientDisconnected(Exception):
 
 
 async def read_body(
-    receive: Receive, content_length: int | None, limit: int, timeout: float
+    receive: Receive, buffer: BodyBuffer, timeout: float
 ) -> tuple[Body, BodyFault | None]:
     """The ASGI twin of :func:`drum_testing.http.body.read_limited`: ``(body, fault)``.
 
     Each wait for the next part may last ``timeout`` seconds (then the fault is
     ``TIMED_OUT``), as a WSGI server's socket timeout bounds each read.
     """
-    buffer = BodyBuffer(content_length, limit)
     while buffer.wanted:
         try:
             message = await asyncio.wait_for(receive(), timeout)
         except asyncio.TimeoutError:
-            return b"", BodyFault.TIMED_OUT
+            buffer.fail(BodyFault.TIMED_OUT)
+            break
         if message["type"] == "http.disconnect":
             raise ClientDisconnected
         buffer.feed(message.get("body", b""))
@@ -52,7 +52,6 @@ class CoreEndpoint:
         self.core = core
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        settings = self.core.settings
         headers = Headers((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
         request = Request(
             method=scope["method"],
@@ -61,18 +60,30 @@ class CoreEndpoint:
             headers=headers,
             client=scope["client"][0] if scope.get("client") else None,
         )
-        if self.core.wants_body(request):
-            length = headers.get("content-length")
+        if not self.core.wants_body(request):
+            await self._answer(request, send, receive)
+            return
+        settings = self.core.settings
+        length = headers.get("content-length")
+        buffer = BodyBuffer(
+            int(length) if length and length.isdigit() else None,
+            settings.max_body_bytes,
+            self.core.body_budget,
+        )
+        # Given back once the answer is sent, its stream included, or the client left:
+        # however this ends (cancelled too), nothing after it uses the body.
+        try:
             try:
-                body, fault = await read_body(
-                    receive,
-                    int(length) if length and length.isdigit() else None,
-                    settings.max_body_bytes,
-                    settings.read_timeout,
-                )
+                body, fault = await read_body(receive, buffer, settings.read_timeout)
             except ClientDisconnected:
                 return  # never scored: nobody is there to answer, and the body is partial
             request = dataclasses.replace(request, body=body, body_fault=fault)
+            del body
+            await self._answer(request, send, receive)
+        finally:
+            buffer.release()
+
+    async def _answer(self, request: Request, send: Send, receive: Receive) -> None:
         if self.core.is_light(request):
             response = self.core.handle(request)
         else:

@@ -10,11 +10,11 @@ and this adapter), for nothing the core uses.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from drum_testing.app.core import PredictionCore
-from drum_testing.http.body import read_limited
+from drum_testing.http.body import BodyBuffer, read_limited
 from drum_testing.http.messages import Headers, Request, status_line
 
 if TYPE_CHECKING:
@@ -58,17 +58,54 @@ class CoreWSGI:
             headers=environ_headers(environ),
             client=environ.get("REMOTE_ADDR") or None,
         )
-        if self.core.wants_body(request):
-            length_text = environ.get("CONTENT_LENGTH")
-            length = int(length_text) if length_text and length_text.isdigit() else None
-            if length is None and not environ.get("wsgi.input_terminated"):
-                length = 0  # no length and no chunked framing: there is no body to read
-            body, fault = read_limited(
-                environ["wsgi.input"].read, length, self.core.settings.max_body_bytes
-            )
+        if not self.core.wants_body(request):
+            return self._answer(request, start_response)
+        length_text = environ.get("CONTENT_LENGTH")
+        length = int(length_text) if length_text and length_text.isdigit() else None
+        if length is None and not environ.get("wsgi.input_terminated"):
+            length = 0  # no length and no chunked framing: there is no body to read
+        settings = self.core.settings
+        buffer = BodyBuffer(length, settings.max_body_bytes, self.core.body_budget)
+        try:
+            body, fault = read_limited(environ["wsgi.input"].read, buffer)
             request = dataclasses.replace(request, body=body, body_fault=fault)
+            del body  # the request holds it now, and goes with the answer
+            answer = self._answer(request, start_response)
+        except BaseException:
+            buffer.release()
+            raise
+        if isinstance(answer, tuple):
+            del request  # the body's last reference: it goes before its bytes are given back
+            buffer.release()
+            return answer
+        # A stream may still use the body while it runs: the server's close() of the
+        # answer (PEP 3333: also when the client left) gives it back.
+        return ReleasingStream(answer, buffer.release)
+
+    def _answer(self, request: Request, start_response: StartResponse) -> Iterable[bytes]:
         response = self.core.handle(request)
         start_response(status_line(response.status), list(response.headers))
         # A streamed body (a generator) is returned as it is: the server closes it when the
         # answer ends or the client left, which stops the model's generator.
         return (response.body,) if isinstance(response.body, bytes) else response.body
+
+
+class ReleasingStream:
+    """A streamed answer whose ``close()`` (the server's, when the answer ended or the
+    client left) closes its chunks, then calls ``release``. The server iterates the chunks
+    themselves: nothing is added to each chunk."""
+
+    def __init__(self, chunks: Iterable[bytes], release: Callable[[], None]) -> None:
+        self._chunks = chunks
+        self._release = release
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._chunks)
+
+    def close(self) -> None:
+        close = getattr(self._chunks, "close", None)
+        try:
+            if close is not None:
+                close()
+        finally:
+            self._release()

@@ -22,6 +22,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
 from drum_testing.app.core import PredictionCore
 from drum_testing.config.console import fail
+from drum_testing.http.body import READ_CHUNK
 from drum_testing.servers.drain import IDLE_LINGER, bytes_waiting, stop_accepting
 from drum_testing.servers.extensions import FLASK_EXTENSION, find_extension
 from drum_testing.servers.flusher import StdoutFlusher, StdoutFlusherWSGIMiddleware
@@ -61,8 +62,32 @@ class CoreFlask(flask.Flask):
         self.wsgi_app = entry  # type: ignore[method-assign, assignment]
 
 
+class CappedReads:
+    """A connection's reader whose every sized read asks for at most ``READ_CHUNK`` bytes.
+
+    werkzeug drains a body the app left unread (refused: 413, 503), so that the client can
+    read the answer instead of a reset, in reads of 10 MB: each allocates its 10 MB and fills
+    it from a client that keeps sending. Many refused uploads at once would hold that beside
+    the body budget (measured: +19 MiB for one refused 100 MiB body). The adapter's own reads
+    ask for 1 MiB at most already; everything else is the reader's own.
+    """
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is not None and size > READ_CHUNK:
+            size = READ_CHUNK
+        data: bytes = self._reader.read(size)
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+
 class QuietRequestHandler(WSGIRequestHandler):
-    """werkzeug's handler, without werkzeug's request lines.
+    """werkzeug's handler, without werkzeug's request lines, reading through
+    :class:`CappedReads`.
 
     The access log is the core's (:mod:`drum_testing.telemetry.access`), the same line on
     every type; werkzeug's own would be a second one, in its own format (and werkzeug
@@ -70,6 +95,10 @@ class QuietRequestHandler(WSGIRequestHandler):
     """
 
     server: PooledWSGIServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile = CappedReads(self.rfile)  # type: ignore[assignment]
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass

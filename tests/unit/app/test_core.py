@@ -337,6 +337,31 @@ def test_body_over_the_limit_is_413(make_client: ClientFactory) -> None:
     assert client.post("/predict/", data="a\n1\n", content_type="text/csv").status_code == 200
 
 
+def test_a_body_that_does_not_fit_in_the_body_budget_is_503_with_retry_after(
+    make_client: ClientFactory,
+) -> None:
+    client = make_client(max_body_bytes=64, body_budget_bytes=64)
+    budget = client.core.body_budget
+    assert budget.take(60)  # other bodies, being read
+    response = client.post("/predict/", data=CSV, content_type="text/csv")
+    assert_error(response, 503, "retry after 1 s")
+    assert "body budget is 64 bytes" in response.get_json()["message"]
+    assert "60 bytes of other bodies" in response.get_json()["detail"]
+    assert response.headers["Retry-After"] == "1"
+    assert budget.held == 60
+    budget.give(60)
+    assert client.post("/predict/", data=CSV, content_type="text/csv").status_code == 200
+    assert budget.held == 0
+
+
+def test_the_body_budget_is_sized_once_per_core(make_client: ClientFactory) -> None:
+    assert make_client(body_budget_bytes=0).core.body_budget.limit is None  # no ceiling
+    assert make_client(body_budget_bytes=2**30).core.body_budget.limit == 2**30
+    sized = make_client().core.body_budget.limit  # auto: from this machine's memory
+    assert sized is not None
+    assert sized >= 100 * 2**20
+
+
 def test_broken_multipart_is_400(client: CoreClient) -> None:
     response = client.post(
         "/predict/", data=b"--xyz\r\nnot a part", content_type="multipart/form-data; boundary=xyz"

@@ -8,6 +8,7 @@ answer from Flask's own machinery.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,9 @@ from flask.testing import FlaskClient
 
 from drum_testing.app.core import PredictionCore
 from drum_testing.config.settings import TargetType
+from drum_testing.http.body import READ_CHUNK
 from drum_testing.model.model import Model
-from drum_testing.servers.wsgi.flask import CoreFlask
+from drum_testing.servers.wsgi.flask import CappedReads, CoreFlask
 from drum_testing.version import DRUM_VERSION, VERSION
 from tests.helpers.core_client import assert_error
 from tests.helpers.models import MODELS, settings_for
@@ -89,3 +91,13 @@ def test_the_server_closes_a_stream_that_failed(make_client: ClientFactory, tmp_
     body = client.post("/chat/completions", json=request).get_data(True)
     assert body.endswith("data: [DONE]\n\n")
     assert closed.read_text() == "1"
+
+
+def test_reads_of_the_connection_ask_for_a_mebibyte_at_most() -> None:
+    # werkzeug drains a refused body in reads of 10 MB, each its own 10 MB buffer.
+    data = b"x" * (3 * READ_CHUNK) + b"\nrest\n"
+    reader = CappedReads(io.BufferedReader(io.BytesIO(data)))
+    assert len(reader.read(10_000_000)) == READ_CHUNK
+    assert len(reader.read(10)) == 10
+    assert reader.readline().endswith(b"\n")  # the rest is the reader's own
+    assert reader.read(-1) == b"rest\n"
