@@ -82,7 +82,7 @@ CORE_ANSWERS: tuple[CoreAnswer, ...] = (
             error_answer(
                 BodyFault.OVER_BUDGET.value,
                 "no room for the body in --body-budget-bytes now (the bodies being read hold "
-                "it); nothing was read: send it again after Retry-After seconds",
+                "it); the body is not scored: send it again after Retry-After seconds",
             ),
             headers={"Retry-After": {"type": "string", "pattern": "^[0-9]+$"}},
         ),
